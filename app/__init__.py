@@ -1,0 +1,1 @@
+"""Palvelutarjotin core: settings, database, domain errors, catalogue, accounts and audit."""

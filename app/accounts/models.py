@@ -1,0 +1,50 @@
+"""User accounts and role memberships. Residents never have accounts.
+
+No `from __future__ import annotations`: SQLModel resolves relationship types at runtime.
+"""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Relationship
+
+from app.models_base import StrEnumType, TimestampMixin, new_id
+from app.timeutil import UTCDateTime
+
+
+class Role(StrEnum):
+    PROFESSIONAL = "professional"  # sote professional who issues referrals
+    PROVIDER_STAFF = "provider_staff"  # receives referrals, records attendance
+    PROVIDER_ADMIN = "provider_admin"  # also keeps the organisation's listings current
+    MUNICIPAL_ANALYST = "municipal_analyst"  # follows up outcomes of the organisation's area
+    MODERATOR = "moderator"  # reviews self-service edits
+    ADMIN = "admin"  # runs the service
+
+
+class UserAccount(TimestampMixin, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    oidc_issuer: str = Field(max_length=512)
+    oidc_subject: str = Field(max_length=255)
+    display_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    locale: str = Field(default="fi", max_length=8)
+    is_active: bool = True
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    memberships: list["Membership"] = Relationship(sa_relationship_kwargs={"cascade": "all, delete-orphan"})
+
+
+class Membership(TimestampMixin, table=True):
+    """A user's role in one organisation; the unit of access control."""
+
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    role: Role = Field(sa_type=StrEnumType(Role, 32))

@@ -1,0 +1,1 @@
+"""The service catalogue: organisations, services, locations, schedules, contacts and code tables."""

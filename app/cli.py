@@ -1,0 +1,124 @@
+"""The `tarjotin` command line: a composition root, so it may import every package."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.settings import ConfigurationError, get_settings
+
+cli = typer.Typer(help="Palvelutarjotin: hyte service catalogue.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema and code tables.", no_args_is_help=True)
+codes_cli = typer.Typer(help="Code tables (municipalities, themes, PTV code lists).", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(codes_cli, name="codes")
+
+console = Console(stderr=True)
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from alembic.config import Config
+
+    root = Path(__file__).resolve().parent.parent
+    ini = root / "alembic.ini"
+    config = Config(str(ini)) if ini.exists() else Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def _print_load_report(reports: dict) -> None:  # type: ignore[type-arg]
+    table = Table(title="Code tables")
+    for column in ("table", "inserted", "updated", "deleted"):
+        table.add_column(column, justify="right" if column != "table" else "left")
+    for name, report in reports.items():
+        table.add_row(name, str(report.inserted), str(report.updated), str(report.deleted))
+    console.print(table)
+
+
+@codes_cli.command("load")
+def codes_load() -> None:
+    """Load municipalities, regions, counties, themes, mappings and PTV code lists."""
+    from app.catalogue.codes import load_code_tables
+    from app.db import session_scope
+
+    with session_scope() as session:
+        reports = load_code_tables(session)
+    _print_load_report(reports)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: head) and load the code tables."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+    console.print(f"[green]database at {revision}[/green]")
+    codes_load()
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from alembic import command
+
+    command.check(alembic_config())
+
+
+@cli.command("check-config")
+def check_config() -> None:
+    """Validate settings as the app would at start-up."""
+    settings = get_settings()
+    try:
+        settings.check_for_production()
+    except ConfigurationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"settings ok for {settings.environment.value}")
+
+
+@cli.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+    port: int = typer.Option(8000, help="port"),
+    workers: int = typer.Option(1, help="worker processes (production: one per core)"),
+    reload: bool = typer.Option(False, help="restart on code changes (development)"),
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn
+
+    settings = get_settings()
+    try:
+        settings.check_for_production()
+    except ConfigurationError as exc:
+        console.print(f"[red]cannot start: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        cli()
+    except ConfigurationError as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""ASGI application factory: the composition root that wires web, search and the database."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from app.settings import Settings, get_settings
+from web.api import catalogue as catalogue_api
+from web.api import health as health_api
+from web.errors import install_error_handlers
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # Refuse to start in production with unsafe settings; the message says why in one line.
+    settings.check_for_production()
+    app = FastAPI(
+        title="Palvelutarjotin",
+        version="1",
+        description=(
+            "Regional catalogue of health and wellbeing promotion (hyte) activities. "
+            "Every service carries its `source` and `external_id`."
+        ),
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health_api.router)
+    app.include_router(catalogue_api.router)
+    return app

@@ -1,0 +1,48 @@
+"""Every table of the core, imported in one place for Alembic and the test fixtures."""
+
+from app.accounts.models import Membership, UserAccount
+from app.audit.models import AuditEvent
+from app.catalogue.models import (
+    CatalogueChange,
+    Contact,
+    Location,
+    Municipality,
+    Organisation,
+    Region,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceSourceLink,
+    ServiceTerm,
+    SyncError,
+    SyncRun,
+    TaxonomyTerm,
+    Theme,
+    ThemeMapping,
+    WellbeingCounty,
+)
+
+__all__ = [
+    "AuditEvent",
+    "CatalogueChange",
+    "Contact",
+    "Location",
+    "Membership",
+    "Municipality",
+    "Organisation",
+    "Region",
+    "Schedule",
+    "Service",
+    "ServiceArea",
+    "ServiceAtLocation",
+    "ServiceSourceLink",
+    "ServiceTerm",
+    "SyncError",
+    "SyncRun",
+    "TaxonomyTerm",
+    "Theme",
+    "ThemeMapping",
+    "UserAccount",
+    "WellbeingCounty",
+]

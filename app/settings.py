@@ -1,0 +1,161 @@
+"""One settings object for the whole application, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+DEFAULT_DATA_DIR = Path("data")
+
+# Päijät-Häme (09) and Keski-Uusimaa (02): the two counties the demo catalogue covers.
+DEFAULT_WELLBEING_COUNTIES = ("09", "02")
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run in the chosen environment; the message says why in one line."""
+
+
+def _split_csv(value: object) -> object:
+    # Lists arrive from the environment as "398,098"; JSON lists work too via pydantic.
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped.startswith("["):
+            import json
+
+            return json.loads(stripped)
+        return [part.strip() for part in stripped.split(",") if part.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting is documented in README.md; tests/test_readme.py fails when one is missing there."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    log_level: str = "INFO"
+
+    # Search: unset MEILISEARCH_URL means the embedded (in-process) engine under data_dir.
+    meilisearch_url: str | None = None
+    meilisearch_api_key: SecretStr | None = None
+    meilisearch_index: str = "services"
+    search_index_dir: Path | None = None
+
+    # OpenID Connect for professionals and providers (residents never need to sign in).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+
+    # The area served: wellbeing services counties and/or single municipalities (3-digit codes).
+    wellbeing_counties: CsvList = Field(default_factory=lambda: list(DEFAULT_WELLBEING_COUNTIES))
+    municipalities: CsvList = Field(default_factory=list)
+
+    # Integrations.
+    ptv_api_version: str = "v12"
+    ptv_base_url: str = "https://api-gw.palvelutietovaranto.suomi.fi"
+    ptv_v11_base_url: str = "https://api.palvelutietovaranto.suomi.fi"
+    ptv_api_key: SecretStr | None = None
+    lahella_base_url: str = "https://hallinta.lahella.fi"
+    lahella_group: str | None = None
+    lahella_auth_token: SecretStr | None = None
+    lahella_refresh_token: SecretStr | None = None
+    linkedevents_base_url: str = "https://api.hel.fi/linkedevents/v1"
+    linkedevents_publisher: str | None = None
+    http_timeout_seconds: float = 30.0
+    sync_retire_threshold: float = 0.20
+
+    # Resident web.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tile_attribution: str = "© OpenStreetMap contributors"
+
+    @field_validator("wellbeing_counties", "municipalities", mode="before")
+    @classmethod
+    def _parse_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("wellbeing_counties")
+    @classmethod
+    def _check_counties(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not (len(code) == 2 and code.isdigit()):
+                raise ValueError(f"wellbeing services county codes are two digits, got {code!r}")
+        return value
+
+    @field_validator("municipalities")
+    @classmethod
+    def _check_municipalities(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not (len(code) == 3 and code.isdigit()):
+                raise ValueError(f"municipality codes are three digits (e.g. 398), got {code!r}")
+        return value
+
+    @field_validator("sync_retire_threshold")
+    @classmethod
+    def _check_threshold(cls, value: float) -> float:
+        if not 0.0 < value <= 1.0:
+            raise ValueError("SYNC_RETIRE_THRESHOLD is a share between 0 and 1, e.g. 0.2")
+        return value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'tarjotin.sqlite3').as_posix()}"
+        if self.search_index_dir is None:
+            self.search_index_dir = self.data_dir / "search-index"
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def uses_meilisearch(self) -> bool:
+        return bool(self.meilisearch_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_for_production(self) -> None:
+        """Raise ConfigurationError with a one-line reason if production would run unsafely."""
+        if not self.is_production:
+            return
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        missing = [
+            name
+            for name, value in (
+                ("OIDC_ISSUER", self.oidc_issuer),
+                ("OIDC_CLIENT_ID", self.oidc_client_id),
+                ("OIDC_CLIENT_SECRET", self.oidc_client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(f"production needs OpenID Connect sign-in: set {', '.join(missing)}")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Referrals: welfare and exercise referrals, consent, provider inbox, attendance, audit."""

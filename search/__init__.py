@@ -1,0 +1,1 @@
+"""Search: documents, Finnish analysis, the search engines and queries."""

@@ -1,0 +1,81 @@
+"""Every user-facing message has a translation in fi, sv and en, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from web.i18n import LOCALE_DIR, LOCALES, gettext
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "gettext": (2,),
+    "ngettext": (2, 3),
+    "NotFound": None,
+    "PermissionDenied": None,
+    "Conflict": None,
+    "InvalidInput": None,
+    "Unavailable": None,
+}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _method_map() -> list[tuple[str, str]]:
+    return [
+        ("app/**.py", "python"),
+        ("web/**.py", "python"),
+        ("search/**.py", "python"),
+        ("referrals/**.py", "python"),
+        ("web/templates/**.html", "jinja2"),
+    ]
+
+
+def extracted_messages() -> set[str]:
+    messages: set[str] = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT),
+        method_map=_method_map(),
+        options_map={"web/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}},
+        keywords=KEYWORDS,
+    ):
+        if isinstance(message, tuple):
+            messages.update(m for m in message if m)
+        elif message:
+            messages.add(message)
+    return messages
+
+
+def test_messages_are_found() -> None:
+    messages = extracted_messages()
+    assert "No service with this id." in messages
+    assert "%(name)s must be at least %(limit)s." in messages
+
+
+def test_every_message_is_translated_in_every_language() -> None:
+    messages = extracted_messages()
+    problems: list[str] = []
+    for locale in LOCALES:
+        with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        for message in sorted(messages):
+            entry = catalog.get(message)
+            if entry is None:
+                problems.append(f"{locale}: missing {message!r}")
+                continue
+            translations = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+            if not all(translations) or entry.fuzzy:
+                problems.append(f"{locale}: untranslated {message!r}")
+                continue
+            for translation in translations:
+                if set(PLACEHOLDER.findall(str(translation))) != set(PLACEHOLDER.findall(message)):
+                    problems.append(f"{locale}: placeholders differ in {message!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_gettext_interpolates() -> None:
+    assert gettext("sv", "Unknown municipality code %(value)s.", value="999") == "Okänd kommunkod 999."

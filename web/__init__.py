@@ -1,0 +1,1 @@
+"""Resident web pages, htmx fragments and the JSON API."""

@@ -1,0 +1,49 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app.db import get_session
+
+router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up. Checks nothing else, so a slow database never restarts the app."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "a dependency is down"}})
+def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) -> JSONResponse:
+    """Ready to serve: the database answers and the search engine is healthy."""
+    checks: dict[str, Any] = {}
+    try:
+        session.connection().execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means not ready
+        log.warning("readiness: database check failed: %s", type(exc).__name__)
+        session.rollback()
+        checks["database"] = "unavailable"
+    index = getattr(request.app.state, "search_index", None)
+    if index is None:
+        checks["search"] = "not configured"
+    else:
+        try:
+            checks["search"] = "ok" if index.health() else "unavailable"
+        except Exception as exc:
+            log.warning("readiness: search check failed: %s", type(exc).__name__)
+            checks["search"] = "unavailable"
+    ready = checks["database"] == "ok" and checks["search"] == "ok"
+    return JSONResponse(
+        status_code=200 if ready else 503,
+        content={"status": "ok" if ready else "unavailable", "checks": checks},
+    )

@@ -1,0 +1,153 @@
+"""The one place where errors become HTTP responses.
+
+Domain errors (app.errors) map to status codes here; request validation errors become a 422 whose
+message a person can read, in the language of the request. API paths answer JSON; pages answer
+HTML through `page_renderer`, which the page layer installs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import N_, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unavailable
+from web.i18n import gettext, negotiate_locale
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (Unavailable, 503),
+)
+
+# A page renderer takes (request, status, message) and returns an HTML response.
+PageRenderer = Callable[[Request, int, str], Response]
+_page_renderer: PageRenderer | None = None
+
+
+def set_page_renderer(renderer: PageRenderer) -> None:
+    global _page_renderer
+    _page_renderer = renderer
+
+
+def status_for(error: DomainError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+
+
+# Readable messages for pydantic's validation error types. %(name)s is the parameter.
+_VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": N_("The parameter %(name)s is required."),
+    "int_parsing": N_("%(name)s must be a whole number."),
+    "int_type": N_("%(name)s must be a whole number."),
+    "int_from_float": N_("%(name)s must be a whole number."),
+    "float_parsing": N_("%(name)s must be a number."),
+    "float_type": N_("%(name)s must be a number."),
+    "bool_parsing": N_("%(name)s must be true or false."),
+    "bool_type": N_("%(name)s must be true or false."),
+    "uuid_parsing": N_("%(name)s must be an id like 3fa85f64-5717-4562-b3fc-2c963f66afa6."),
+    "uuid_type": N_("%(name)s must be an id like 3fa85f64-5717-4562-b3fc-2c963f66afa6."),
+    "greater_than_equal": N_("%(name)s must be at least %(limit)s."),
+    "greater_than": N_("%(name)s must be greater than %(limit)s."),
+    "less_than_equal": N_("%(name)s must be at most %(limit)s."),
+    "less_than": N_("%(name)s must be less than %(limit)s."),
+    "string_too_long": N_("%(name)s must be at most %(limit)s characters long."),
+    "string_too_short": N_("%(name)s must be at least %(limit)s characters long."),
+    "string_pattern_mismatch": N_("%(name)s is not in the expected format."),
+    "enum": N_("%(name)s must be one of: %(expected)s."),
+    "literal_error": N_("%(name)s must be one of: %(expected)s."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "date_from_datetime_parsing": N_("%(name)s must be a date like 2026-05-31."),
+    "date_parsing": N_("%(name)s must be a date like 2026-05-31."),
+    "datetime_parsing": N_("%(name)s must be a date and time like 2026-05-31T12:00:00Z."),
+    "datetime_from_date_parsing": N_("%(name)s must be a date and time like 2026-05-31T12:00:00Z."),
+}
+_FALLBACK_MESSAGE = N_("%(name)s is not valid.")
+
+
+def readable_validation_errors(errors: Sequence[Any], locale: str) -> list[dict[str, str]]:
+    """Turn pydantic error dicts into [{parameter, message}] in the request's language."""
+    readable: list[dict[str, str]] = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        name = ".".join(loc) or "request"
+        ctx = error.get("ctx") or {}
+        limit = ctx.get(
+            "ge",
+            ctx.get("gt", ctx.get("le", ctx.get("lt", ctx.get("max_length", ctx.get("min_length", ""))))),
+        )
+        template = _VALIDATION_MESSAGES.get(error.get("type", ""), _FALLBACK_MESSAGE)
+        message = gettext(
+            locale, template, name=name, limit=str(limit), expected=str(ctx.get("expected", ""))
+        )
+        readable.append({"parameter": name, "message": message})
+    return readable
+
+
+def _json_error(
+    status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse(status_code=status, content=body)
+
+
+def _respond(
+    request: Request, status: int, code: str, message: str, details: list[dict[str, str]] | None = None
+) -> Response:
+    if wants_json(request) or _page_renderer is None:
+        return _json_error(status, code, message, details)
+    return _page_renderer(request, status, message)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        locale = negotiate_locale(request)
+        return _respond(request, status_for(exc), exc.code, gettext(locale, exc.message, **exc.params))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        locale = negotiate_locale(request)
+        details = readable_validation_errors(exc.errors(), locale)
+        message = " ".join(item["message"] for item in details)
+        return _respond(request, 422, "invalid_request", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        locale = negotiate_locale(request)
+        if exc.status_code == 404:
+            message = gettext(locale, "The page or resource was not found.")
+        elif exc.status_code == 405:
+            message = gettext(locale, "This method is not allowed here.")
+        else:
+            message = gettext(locale, str(exc.detail)) if exc.detail else HTTPStatus(exc.status_code).phrase
+        response = _respond(request, exc.status_code, HTTPStatus(exc.status_code).name.lower(), message)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Log the type and the path only: request bodies may hold personal data.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        locale = negotiate_locale(request)
+        message = gettext(locale, "Something went wrong on our side. Please try again later.")
+        return _respond(request, 500, "internal_error", message)
