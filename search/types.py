@@ -1,0 +1,110 @@
+"""The search contract between the engines (search/) and their callers (web/).
+
+Within one facet the chosen values are alternatives (OR); different facets must all hold (AND).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Facet(StrEnum):
+    MUNICIPALITY = "municipality"
+    THEME = "theme"
+    TARGET_GROUP = "target_group"
+    LANGUAGE = "language"
+    FREE = "free"
+    PROVIDER_KIND = "provider_kind"
+    ACCESSIBILITY = "accessibility"
+    WEEKDAY = "weekday"
+    TIME_OF_DAY = "time_of_day"
+
+
+class TimeOfDay(StrEnum):
+    MORNING = "morning"  # starts before 12:00
+    AFTERNOON = "afternoon"  # starts 12:00-16:59
+    EVENING = "evening"  # starts 17:00 or later
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    DISTANCE = "distance"
+    NAME = "name"
+
+
+WEEKDAYS: tuple[str, ...] = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    lang: str = "fi"  # the reader's language: snippets and names in it first
+    municipalities: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    target_groups: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    free: bool | None = None
+    provider_kinds: tuple[str, ...] = ()
+    accessibility: tuple[str, ...] = ()
+    weekdays: tuple[str, ...] = ()
+    times_of_day: tuple[str, ...] = ()
+    age: int | None = None
+    near: tuple[float, float] | None = None  # (latitude, longitude), WGS84
+    radius_km: float | None = None
+    sort: Sort = Sort.RELEVANCE
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    source: str
+    external_id: str
+    name: dict[str, str]  # by language; only languages the listing has
+    summary: dict[str, str]
+    # Short excerpt with the matched words in <mark>; HTML-escaped apart from the marks.
+    snippet: str | None = None
+    distance_km: float | None = None
+    organisation_name: dict[str, str] = field(default_factory=dict)
+    municipality_codes: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    is_free: bool | None = None
+    points: tuple[GeoPoint, ...] = ()
+    demo: bool = False
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    items: list[SearchHit]
+    total: int
+    facets: dict[str, list[FacetValue]]
+    page: int
+    per_page: int
+    degraded: bool = False  # answered by the database fallback because the engine is down
+    relaxed: bool = False  # not every word matched; these are the best partial matches
+    suggestion: str | None = None  # did-you-mean
+
+
+class SearchIndex(Protocol):
+    """What every engine offers. Implementations raise app.errors.Unavailable when down."""
+
+    name: str
+
+    def health(self) -> bool: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
