@@ -196,7 +196,7 @@ def test_coordinates_lie_in_the_stated_municipality(channels: dict[str, Any]) ->
         points = [(p.latitude, p.longitude) for p in postal.values() if p.municipality_code == code]
         lats, lons = [p[0] for p in points], [p[1] for p in points]
         boxes[code] = (min(lats) - 0.03, max(lats) + 0.03, min(lons) - 0.06, max(lons) + 0.06)
-    states = Counter()
+    states: Counter[str] = Counter()
     for channel in channels.values():
         if channel["serviceChannelType"] != "ServiceLocation":
             continue
