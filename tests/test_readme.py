@@ -12,7 +12,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def _documented_variables() -> set[str]:
     # The first cell of each row of the settings table: | `NAME` | default | meaning |
-    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", README.read_text(encoding="utf-8"), flags=re.MULTILINE))
+    return set(
+        re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", README.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    )
 
 
 def test_every_setting_is_documented() -> None:
