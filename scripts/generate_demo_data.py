@@ -1950,8 +1950,14 @@ def build_services(venues: list[Venue], orgs: list[Organisation]) -> list[Servic
                     services.append(service)
                 continue
             take = max(1, min(len(candidates), rnd("fan", m.code, activity_key).randrange(1, 4)))
+            # Some municipal groups are bought from a local association, which PTV records as the producer.
+            local_ngos = [o for o in orgs if o.kind == "ngo" and o.municipality is m]
+            buys = bool(local_ngos) and rnd("purchase", m.code, activity_key).random() < 0.2
+            producer = rnd("producer", m.code, activity_key).choice(local_ngos) if buys else None
             services.append(
-                service_from_activity(activity, f"{m.code}:{activity_key}", municipal, m, candidates[:take])
+                service_from_activity(
+                    activity, f"{m.code}:{activity_key}", municipal, m, candidates[:take], producer
+                )
             )
 
         for activity_key in COUNTY_LOCAL_ACTIVITIES:
@@ -2034,7 +2040,7 @@ def build_services(venues: list[Venue], orgs: list[Organisation]) -> list[Servic
                 price="Maksuton.",
                 languages=("fi", "sv", "en") if county_code == "02" else ("fi", "en"),
                 responsible=org,
-                producer=None,
+                producer=org,
                 area_codes=members,
                 county_area=county_code,
                 venues=chosen,
@@ -2588,7 +2594,9 @@ def service_json(service: Service) -> Json:
             {
                 "organization": {"id": service.producer.id, "name": service.producer.name["fi"]},
                 "roleType": "Producer",
-                "provisionType": "PurchaseServices",
+                "provisionType": (
+                    "SelfProducedServices" if service.producer is service.responsible else "PurchaseServices"
+                ),
                 "additionalInformation": [],
             }
         )
