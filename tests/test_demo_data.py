@@ -247,6 +247,8 @@ def test_edge_cases_real_data_has(services: dict[str, Any], channels: dict[str, 
     assert any(s["languages"] == ["sv"] for s in services.values()), "a Swedish-language group"
     assert any(n["value"] == "" for s in services.values() for n in s["serviceNames"]), "an empty translation"
     assert any({a["type"] for a in s["areas"]} == {"Province"} for s in services.values())
+    provisions = Counter(o["provisionType"] for s in services.values() for o in s["organizations"])
+    assert provisions["PurchaseServices"] and provisions["SelfProducedServices"], "producers on services"
     hours = [h for c in channels.values() for h in c["serviceHours"]]
     openings = [o for h in hours for o in h["openingHour"]]
     assert any(o["to"] < o["from"] for o in openings), "over-midnight hours"
