@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,31 @@ def theme_mapping(session: Session) -> dict[tuple[str, str], set[str]]:
     for row in session.exec(select(ThemeMapping)).all():
         mapping.setdefault((row.taxonomy, row.code), set()).add(row.theme_code)
     return mapping
+
+
+@dataclass(frozen=True)
+class PostalCode:
+    """A postal code area: its names, the municipality it belongs to and a WGS84 point inside it."""
+
+    postal_code: str
+    name_fi: str
+    name_sv: str
+    municipality_code: str
+    latitude: float
+    longitude: float
+
+
+@cache
+def load_postal_codes() -> dict[str, PostalCode]:
+    """Every Finnish postal code with coordinates (data/postal_codes.csv), by code; read once."""
+    return {
+        row["postal_code"]: PostalCode(
+            postal_code=row["postal_code"],
+            name_fi=row["name_fi"],
+            name_sv=row["name_sv"],
+            municipality_code=row["municipality_code"],
+            latitude=float(row["latitude"]),
+            longitude=float(row["longitude"]),
+        )
+        for row in read_csv("postal_codes.csv")
+    }
