@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    # The search engine is opened here (search/ owns how); None answers from the database.
+    app.state.search_index = None
     install_error_handlers(app)
     app.include_router(health_api.router)
     app.include_router(catalogue_api.router)
