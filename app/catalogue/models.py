@@ -345,6 +345,11 @@ class SyncRun(SQLModel, table=True):
     unchanged: int = 0
     retired: int = 0
     failed: int = 0
+    # Records and pages the source delivered (migration 0002).
+    seen: int = 0
+    pages: int = 0
+    # The incremental cursor this run asked the source for: the start of the last succeeded run.
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message: str | None = Field(default=None, sa_type=Text)
     options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -359,6 +364,8 @@ class SyncError(SQLModel, table=True):
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     stage: str = Field(max_length=16)  # fetch | parse | map | store
     external_id: str | None = Field(default=None, max_length=255)
+    # Which page or request of the crawl (migration 0002).
+    page: str | None = Field(default=None, max_length=500)
     message: str = Field(sa_type=Text)
 
 

@@ -1,0 +1,189 @@
+"""Source-neutral records: what every client maps its payload into and what the sync engine stores.
+
+Plain frozen dataclasses with no I/O and no ORM, so mapping functions stay pure and testable and
+`dataclasses.asdict` gives a stable content hash. Text comes in fi/sv/en triples; None means the
+source did not say (an empty string from a source is mapped to None before it gets here).
+References between records are by the source's own ids (`external_id`); the engine resolves them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in the three languages of the catalogue."""
+
+    fi: str | None = None
+    sv: str | None = None
+    en: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.fi or self.sv or self.en)
+
+    def first(self) -> str | None:
+        """The text in the first language present (fi, then sv, then en)."""
+        return self.fi or self.sv or self.en
+
+
+EMPTY = Text()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    source: str  # app.catalogue.enums.Source value
+    external_id: str
+    source_url: str | None = None
+    source_modified_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    kind: str  # ContactKind value: phone | email | web
+    value: str
+    label: Text = EMPTY
+    charge_info: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """Weekly hours, a date-range exception, or a recurring session (mirrors catalogue Schedule)."""
+
+    kind: str  # ScheduleKind value
+    byday: str | None = None  # "MO,TU"
+    opens_at: time | None = None
+    closes_at: time | None = None
+    closes_next_day: bool = False
+    valid_from: date | None = None
+    valid_to: date | None = None
+    closed: bool = False
+    by_appointment: bool = False
+    rrule: str | None = None
+    dtstart: date | None = None
+    until: date | None = None
+    exdates: tuple[str, ...] = ()
+    description: Text = EMPTY
+
+
+@dataclass(frozen=True)
+class TermRecord:
+    """A code of a vocabulary (app.catalogue.enums.Taxonomy) with its labels."""
+
+    taxonomy: str
+    code: str
+    label: Text = EMPTY
+
+
+@dataclass(frozen=True)
+class OrganisationRecord:
+    provenance: Provenance
+    kind: str  # OrganisationKind value
+    name: Text
+    description: Text = EMPTY
+    business_id: str | None = None
+    parent_external_id: str | None = None
+    municipality_code: str | None = None
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class LocationRecord:
+    provenance: Provenance
+    name: Text
+    organisation_external_id: str | None = None
+    description: Text = EMPTY
+    street_address: Text = EMPTY  # fi and sv used
+    postal_code: str | None = None
+    post_office: Text = EMPTY
+    municipality_code: str | None = None
+    latitude: float | None = None  # WGS84
+    longitude: float | None = None
+    accessibility: Text = EMPTY
+    accessibility_features: tuple[str, ...] = ()
+    accessibility_register_id: str | None = None
+    schedules: tuple[ScheduleRecord, ...] = ()
+    contacts: tuple[ContactRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceLocationLink:
+    """A service offered at a location, with the times it meets there."""
+
+    location_external_id: str
+    description: Text = EMPTY
+    schedules: tuple[ScheduleRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    provenance: Provenance
+    organisation_external_id: str
+    name: Text
+    summary: Text = EMPTY
+    description: Text = EMPTY
+    how_to_join: Text = EMPTY
+    registration_url: str | None = None
+    is_free: bool | None = None
+    price_text: Text = EMPTY
+    languages: tuple[str, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
+    status: str = "active"  # ServiceStatus value
+    terms: tuple[TermRecord, ...] = ()
+    area_municipality_codes: tuple[str, ...] = ()
+    locations: tuple[ServiceLocationLink, ...] = ()
+    schedules: tuple[ScheduleRecord, ...] = ()
+    contacts: tuple[ContactRecord, ...] = ()
+    # Business id of the organisation; lets cross-source matching work without a database read.
+    organisation_business_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    """A record the source could not parse or map: logged and counted, the rest of the run goes on."""
+
+    stage: str  # fetch | parse | map
+    message: str
+    external_id: str | None = None
+
+
+@dataclass
+class Page:
+    """One unit of work for the engine, stored in one transaction.
+
+    Order within a page is organisations, then locations, then services, so references resolve.
+    `retired_external_ids` lets incremental crawls report removals (PTV archived endpoints).
+    """
+
+    label: str
+    organisations: list[OrganisationRecord] = field(default_factory=list)
+    locations: list[LocationRecord] = field(default_factory=list)
+    services: list[ServiceRecord] = field(default_factory=list)
+    failures: list[RecordFailure] = field(default_factory=list)
+    retired_service_ids: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.organisations) + len(self.locations) + len(self.services) + len(self.failures)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {type(value).__name__}")
+
+
+def content_hash(record: OrganisationRecord | LocationRecord | ServiceRecord) -> str:
+    """A stable hash of everything a record says except when we fetched it.
+
+    `source_modified_at` is part of the record: a source that touches its timestamp changed the row.
+    """
+    payload = json.dumps(asdict(record), sort_keys=True, default=_json_default, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -1,0 +1,38 @@
+"""Source-neutral records: language fallback and the content hash that makes sync idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time
+
+from integrations.records import (
+    Provenance,
+    ScheduleRecord,
+    ServiceRecord,
+    Text,
+    content_hash,
+)
+
+
+def _service(**changes) -> ServiceRecord:
+    record = ServiceRecord(
+        provenance=Provenance("ptv", "s-1", source_modified_at=datetime(2026, 1, 2, tzinfo=UTC)),
+        organisation_external_id="o-1",
+        name=Text(fi="Tuolijumppa"),
+        schedules=(ScheduleRecord(kind="session", byday="MO", opens_at=time(10), closes_at=time(11)),),
+    )
+    return replace(record, **changes)
+
+
+def test_text_first_language_present() -> None:
+    assert Text(sv="Gymnastik", en="Gym").first() == "Gymnastik"
+    assert Text().first() is None
+    assert not Text()
+    assert Text(en="x")
+
+
+def test_content_hash_is_stable_and_sensitive() -> None:
+    assert content_hash(_service()) == content_hash(_service())
+    assert content_hash(_service()) != content_hash(_service(name=Text(fi="Tuolijumppa", sv="Stolgympa")))
+    later = Provenance("ptv", "s-1", source_modified_at=datetime(2026, 1, 3, tzinfo=UTC))
+    assert content_hash(_service()) != content_hash(_service(provenance=later))
