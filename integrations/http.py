@@ -154,7 +154,9 @@ class FileReplayTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = self.resolver(self.directory, request)
         if body is None:
-            return httpx.Response(404, json={"message": f"no recorded file for {request.url}"}, request=request)
+            return httpx.Response(
+                404, json={"message": f"no recorded file for {request.url}"}, request=request
+            )
         self.served.append(str(request.url))
         return httpx.Response(
             200, content=body, headers={"Content-Type": "application/json"}, request=request
