@@ -111,6 +111,37 @@ def serve(
     )
 
 
+@cli.command("reindex")
+def reindex() -> None:
+    """Rebuild the search index from the database; searchers use the old one until the switch."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.db import session_scope
+    from search.engine import open_search_index
+    from search.indexer import rebuild
+
+    settings = get_settings()
+    index = open_search_index(settings)
+    with (
+        Progress(
+            TextColumn("[bold]indexing[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+        session_scope() as session,
+    ):
+        task = progress.add_task("services", total=None)
+        count = rebuild(
+            session,
+            index,
+            on_total=lambda total: progress.update(task, total=total),
+            progress=lambda n: progress.advance(task, n),
+        )
+    console.print(f"[green]search index ({index.name}) rebuilt: {count} services[/green]")
+
+
 def main() -> None:
     logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:

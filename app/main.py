@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app.settings import Settings, get_settings
 from web.api import catalogue as catalogue_api
 from web.api import health as health_api
+from web.api import search as search_api
 from web.errors import install_error_handlers
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # The search engine is opened here (search/ owns how); None answers from the database.
     app.state.search_index = None
+    try:
+        from search.engine import open_search_index
+
+        app.state.search_index = open_search_index(settings)
+    except Exception as exc:
+        # Search still answers, from the database (degraded), rather than the app not starting.
+        log.error(
+            "search engine could not be opened (%s: %s); answering from the database", type(exc).__name__, exc
+        )
     install_error_handlers(app)
     app.include_router(health_api.router)
     app.include_router(catalogue_api.router)
+    app.include_router(search_api.router)
     return app

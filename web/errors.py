@@ -85,7 +85,12 @@ def readable_validation_errors(errors: Sequence[Any], locale: str) -> list[dict[
     """Turn pydantic error dicts into [{parameter, message}] in the request's language."""
     readable: list[dict[str, str]] = []
     for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        # Integer parts are positions in a repeated parameter (?weekday=MO&weekday=x): name the parameter.
+        loc = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("query", "path", "body") and not isinstance(part, int)
+        ]
         name = ".".join(loc) or "request"
         ctx = error.get("ctx") or {}
         limit = ctx.get(

@@ -1,0 +1,112 @@
+"""Keeping a search index in step with the catalogue: full rebuilds and incremental updates.
+
+The index is disposable: `rebuild` makes it again from the database with no downtime (each engine
+builds a new index and swaps it in), `update_services` re-reads the services a committed change
+touched (the sync engine calls it after commit) and removes those no longer searchable.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Protocol
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from app.catalogue.models import Location, Service, ServiceAtLocation, TaxonomyTerm, Theme
+from search.documents import SEARCHABLE_STATUSES, Labels, SearchDocument, to_document
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class WritableIndex(Protocol):
+    name: str
+
+    def replace_all(
+        self, documents: Iterable[SearchDocument], progress: Callable[[int], None] | None = None
+    ) -> int: ...
+
+    def apply(self, upserts: Sequence[SearchDocument], deletes: Iterable[str]) -> None: ...
+
+
+def load_labels(session: Session) -> Labels:
+    """Labels of themes and external code lists in fi/sv/en, by (taxonomy, code)."""
+    labels: dict[tuple[str, str], dict[str, str]] = {}
+    for theme in session.exec(select(Theme)).all():
+        labels[("theme", theme.code)] = {"fi": theme.name_fi, "sv": theme.name_sv, "en": theme.name_en}
+    for term in session.exec(select(TaxonomyTerm)).all():
+        labels[(term.taxonomy, term.code)] = {
+            lang: value
+            for lang, value in (("fi", term.label_fi), ("sv", term.label_sv), ("en", term.label_en))
+            if value
+        }
+    return labels
+
+
+def _load(session: Session, ids: Sequence[uuid.UUID]) -> list[Service]:
+    statement = (
+        select(Service)
+        .where(col(Service.id).in_(ids))
+        .options(
+            selectinload(Service.organisation),  # type: ignore[arg-type]
+            selectinload(Service.terms),  # type: ignore[arg-type]
+            selectinload(Service.areas),  # type: ignore[arg-type]
+            selectinload(Service.schedules),  # type: ignore[arg-type]
+            selectinload(Service.service_at_locations)  # type: ignore[arg-type]
+            .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
+            .selectinload(Location.schedules),  # type: ignore[arg-type]
+        )
+        .execution_options(populate_existing=True)
+    )
+    return list(session.exec(statement).all())
+
+
+def searchable_ids(session: Session) -> list[uuid.UUID]:
+    return list(
+        session.exec(
+            select(Service.id).where(col(Service.status).in_([s.value for s in SEARCHABLE_STATUSES]))
+        ).all()
+    )
+
+
+def iter_documents(session: Session, ids: Sequence[uuid.UUID], labels: Labels) -> Iterator[SearchDocument]:
+    for start in range(0, len(ids), BATCH):
+        for service in _load(session, ids[start : start + BATCH]):
+            if service.status in SEARCHABLE_STATUSES:
+                yield to_document(service, labels)
+        session.expunge_all()  # keep memory flat over 100,000 services
+
+
+def rebuild(
+    session: Session,
+    index: WritableIndex,
+    *,
+    on_total: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Rebuild the whole index from the database; searchers keep the old one until the swap."""
+    ids = searchable_ids(session)
+    if on_total is not None:
+        on_total(len(ids))
+    count = index.replace_all(iter_documents(session, ids, load_labels(session)), progress)
+    log.info("search index %s rebuilt with %d services", index.name, count)
+    return count
+
+
+def update_services(session: Session, index: WritableIndex, service_ids: Iterable[uuid.UUID]) -> int:
+    """Re-index the given services after a committed change; unsearchable ones are removed."""
+    ids = sorted(set(service_ids))
+    if not ids:
+        return 0
+    labels = load_labels(session)
+    upserts: list[SearchDocument] = []
+    for start in range(0, len(ids), BATCH):
+        upserts.extend(iter_documents(session, ids[start : start + BATCH], labels))
+    kept = {doc.id for doc in upserts}
+    deletes = [str(i) for i in ids if str(i) not in kept]
+    index.apply(upserts, deletes)
+    return len(ids)

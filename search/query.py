@@ -1,0 +1,181 @@
+"""Query analysis and filter expressions: pure functions, shared by the engines.
+
+A query word matches a document when the word, one of its base forms, a synonym of those (added to
+documents at index time), a prefix of a word (the last query word only: search as you type) or a
+word within the allowed typos of it appears. Every word must match; when no document matches them
+all, the engines answer the best partial matches and say so (`relaxed`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from search.finnish import analyse_word, fold, words
+from search.types import SearchQuery
+
+MAX_QUERY_WORDS = 10
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    text: str  # lowercased, as typed
+    folded: str  # without diacritics, as the engines compare
+    base_forms: tuple[str, ...]  # folded Finnish base forms, other than the word itself
+    prefix: bool  # the last word of the query: may be unfinished
+    typos: int  # edits allowed, as Meilisearch's defaults: 1 from 5 letters, 2 from 9
+
+    @property
+    def lemma(self) -> str:
+        """The one form to send where only one fits: the first base form, else the word."""
+        return self.base_forms[0] if self.base_forms else self.folded
+
+
+def allowed_typos(word: str) -> int:
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 0
+
+
+def analyse_query(q: str) -> list[QueryWord]:
+    raw = [w for w in words(q) if len(w) >= 1][:MAX_QUERY_WORDS]
+    # Hyphenated words come with their parts: keep only the whole word for matching.
+    unique = list(dict.fromkeys(raw))
+    result: list[QueryWord] = []
+    for position, word in enumerate(unique):
+        folded = fold(word)
+        analysis = analyse_word(word)
+        bases = tuple(dict.fromkeys(fold(b) for b in analysis.base_forms if fold(b) != folded))
+        result.append(
+            QueryWord(
+                text=word,
+                folded=folded,
+                base_forms=bases,
+                prefix=position == len(unique) - 1 and not q.rstrip().endswith((" ", '"')),
+                typos=allowed_typos(folded),
+            )
+        )
+    return result
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance with adjacent transpositions, stopping early above `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current.append(value)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def word_matches(query_word: QueryWord, folded_word: str, folded_lemmas: Iterable[str] = ()) -> bool:
+    """Does a word of a text (folded, with its folded base forms) match a query word? For snippets."""
+    candidates = (folded_word, *folded_lemmas)
+    targets = (query_word.folded, *query_word.base_forms)
+    for candidate in candidates:
+        for target in targets:
+            if candidate == target:
+                return True
+            if query_word.prefix and len(target) >= 2 and candidate.startswith(target):
+                return True
+            if query_word.typos and len(candidate) >= 4:
+                heads = {candidate, candidate[: len(target)]} if query_word.prefix else {candidate}
+                if any(edit_distance(h, target, query_word.typos) <= query_word.typos for h in heads):
+                    return True
+    return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Geography
+# ------------------------------------------------------------------------------------------------
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+# Grid levels for geo prefiltering: cell height in degrees of latitude (width is twice that in
+# longitude, about square in Finland). A radius query looks up the cells of the smallest level
+# that covers the circle with at most MAX_CELLS cells; exact distances are computed afterwards.
+GEO_LEVELS: tuple[float, ...] = (0.02, 0.1, 0.5, 2.5)
+MAX_CELLS = 100
+
+
+def geo_cells(latitude: float, longitude: float) -> list[str]:
+    """The cells of every level a point lies in."""
+    return [
+        f"{level}:{math.floor(latitude / step)}:{math.floor(longitude / (2 * step))}"
+        for level, step in enumerate(GEO_LEVELS)
+    ]
+
+
+def covering_cells(center: tuple[float, float], radius_km: float) -> list[str] | None:
+    """Cells that together contain every point within radius_km of center; None: too wide to help."""
+    lat, lon = center
+    dlat = radius_km / 111.0
+    cos_lat = max(math.cos(math.radians(min(abs(lat) + dlat, 89.0))), 0.01)
+    dlon = radius_km / (111.32 * cos_lat)
+    for level, step in enumerate(GEO_LEVELS):
+        lat_cells = range(math.floor((lat - dlat) / step), math.floor((lat + dlat) / step) + 1)
+        lon_cells = range(math.floor((lon - dlon) / (2 * step)), math.floor((lon + dlon) / (2 * step)) + 1)
+        if len(lat_cells) * len(lon_cells) <= MAX_CELLS:
+            return [f"{level}:{a}:{b}" for a in lat_cells for b in lon_cells]
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# Meilisearch filter expressions
+# ------------------------------------------------------------------------------------------------
+
+
+def quote_filter_value(value: str) -> str:
+    """A Meilisearch filter string literal: double-quoted, with backslashes and quotes escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _any_of(attribute: str, values: Iterable[str]) -> str | None:
+    chosen = list(dict.fromkeys(values))
+    if not chosen:
+        return None
+    return f"{attribute} IN [{', '.join(quote_filter_value(v) for v in chosen)}]"
+
+
+def meilisearch_filters(query: SearchQuery) -> list[str]:
+    """One expression per facet (alternatives within a facet, every facet must hold)."""
+    expressions = [
+        _any_of("municipality", query.municipalities),
+        _any_of("theme", query.themes),
+        _any_of("target_group", query.target_groups),
+        _any_of("language", query.languages),
+        _any_of("provider_kind", query.provider_kinds),
+        _any_of("accessibility", query.accessibility),
+        _any_of("weekday", query.weekdays),
+        _any_of("time_of_day", query.times_of_day),
+    ]
+    if query.free is not None:
+        expressions.append(f"free = {quote_filter_value('true' if query.free else 'false')}")
+    if query.age is not None:
+        age = int(query.age)
+        expressions.append(f"min_age <= {age}")
+        expressions.append(f"max_age >= {age}")
+    if query.near is not None and query.radius_km is not None:
+        lat, lon = (float(v) for v in query.near)
+        meters = round(float(query.radius_km) * 1000)
+        expressions.append(f"_geoRadius({lat:.6f}, {lon:.6f}, {meters})")
+    return [e for e in expressions if e]

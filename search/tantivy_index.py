@@ -1,0 +1,535 @@
+"""The embedded search engine (tantivy): in memory for tests, a directory on disk by default.
+
+Tantivy allows one writer per index. A full rebuild writes a new generation directory and then
+switches the `current` symlink atomically; searchers notice the switch and open the new generation,
+so nobody waits. Writers (rebuilds and incremental updates, possibly from other processes such as
+`tarjotin sync`) serialise on a lock file, so an update made during a rebuild lands in the new
+generation instead of being lost with the old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import math
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from app.errors import Unavailable
+from search.documents import SearchDocument
+from search.query import QueryWord, analyse_query, covering_cells, geo_cells, haversine_km
+from search.snippets import snippet_for
+from search.types import (
+    Facet,
+    FacetValue,
+    GeoPoint,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    Sort,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_POINTS = 8  # distances use a service's first 8 places (fast fields are single-valued)
+CANDIDATE_CAP = 50_000  # most documents a geo query ranks by exact distance
+NO_MIN_AGE, NO_MAX_AGE = 0, 200
+DISTANCE_RINGS_KM = (2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
+SCHEMA_VERSION = "1"
+
+_FACET_FIELDS: dict[Facet, str] = {
+    Facet.MUNICIPALITY: "municipality",
+    Facet.THEME: "theme",
+    Facet.TARGET_GROUP: "target_group",
+    Facet.LANGUAGE: "language",
+    Facet.FREE: "free",
+    Facet.PROVIDER_KIND: "provider_kind",
+    Facet.ACCESSIBILITY: "accessibility",
+    Facet.WEEKDAY: "weekday",
+    Facet.TIME_OF_DAY: "time_of_day",
+}
+_TEXT_FIELDS = {
+    "fold": ("name_fi", "body_fi", "terms_fi", "org", "lemmas"),
+    "sv": ("name_sv", "body_sv", "terms_sv"),
+    "en": ("name_en", "body_en", "terms_en"),
+}
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    def build(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
+        builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        for f in (tantivy.Filter.remove_long(60), tantivy.Filter.lowercase(), *filters):
+            builder = builder.filter(f)
+        return builder.build()
+
+    return {
+        "fold": build(tantivy.Filter.ascii_fold()),
+        # Swedish and English texts with their own Snowball stemmers; folding after stemming.
+        "sv": build(tantivy.Filter.stemmer("swedish"), tantivy.Filter.ascii_fold()),
+        "en": build(tantivy.Filter.stemmer("english"), tantivy.Filter.ascii_fold()),
+    }
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for tokenizer, names in _TEXT_FIELDS.items():
+        for name in names:
+            builder.add_text_field(name, tokenizer_name=tokenizer)
+    for name in (*_FACET_FIELDS.values(), "cell"):
+        builder.add_text_field(name, fast=name != "cell", tokenizer_name="raw")
+    builder.add_integer_field("min_age", indexed=True, fast=True)
+    builder.add_integer_field("max_age", indexed=True, fast=True)
+    builder.add_integer_field("name_key", fast=True)
+    for slot in range(MAX_POINTS):
+        builder.add_float_field(f"lat{slot}", fast=True)
+        builder.add_float_field(f"lon{slot}", fast=True)
+    builder.add_bytes_field("payload", stored=True)
+    return builder.build()
+
+
+def _name_key(folded: str) -> int:
+    """The first 7 bytes of the folded name as a number: sorts like the name's beginning."""
+    return int.from_bytes(folded.encode("utf-8")[:7].ljust(7, b"\0"), "big")
+
+
+def to_tantivy(doc: SearchDocument) -> tantivy.Document:
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "min_age": doc.min_age if doc.min_age is not None else NO_MIN_AGE,
+        "max_age": doc.max_age if doc.max_age is not None else NO_MAX_AGE,
+        "name_key": _name_key(doc.name_key),
+        "org": " ".join(doc.organisation_name.values()),
+        "lemmas": " ".join(doc.lemmas),
+        "municipality": doc.municipalities,
+        "theme": doc.themes,
+        "target_group": doc.target_groups,
+        "language": doc.languages,
+        "provider_kind": [doc.provider_kind] if doc.provider_kind else [],
+        "accessibility": doc.accessibility,
+        "weekday": doc.weekdays,
+        "time_of_day": doc.times_of_day,
+        "cell": sorted({cell for lat, lon in doc.points for cell in geo_cells(lat, lon)}),
+    }
+    if doc.free is not None:
+        fields["free"] = "true" if doc.free else "false"
+    for lang in ("fi", "sv", "en"):
+        fields[f"name_{lang}"] = doc.name.get(lang, "")
+        fields[f"body_{lang}"] = " ".join(t for t in (doc.summary.get(lang), doc.description.get(lang)) if t)
+        fields[f"terms_{lang}"] = " ".join(doc.terms.get(lang, []))
+    for slot, (lat, lon) in enumerate(doc.points[:MAX_POINTS]):
+        fields[f"lat{slot}"] = lat
+        fields[f"lon{slot}"] = lon
+    payload = {
+        "source": doc.source,
+        "external_id": doc.external_id,
+        "name": doc.name,
+        "summary": doc.summary,
+        "description": doc.description,
+        "organisation_name": doc.organisation_name,
+        "municipalities": doc.municipalities,
+        "themes": doc.themes,
+        "free": doc.free,
+        "points": doc.points,
+        "demo": doc.demo,
+    }
+    fields["payload"] = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    return int(getattr(result, "count", 0) or 0)  # the type stubs lack `count`
+
+
+def _new_index(path: Path | None) -> tantivy.Index:
+    index = tantivy.Index(_schema(), path=str(path) if path is not None else None, reuse=True)
+    for name, analyzer in _analyzers().items():
+        index.register_tokenizer(name, analyzer)
+    return index
+
+
+class TantivyIndex:
+    """A SearchIndex on tantivy. `path=None` keeps everything in memory (tests)."""
+
+    name = "tantivy"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._root = path
+        self._lock = threading.Lock()
+        self._analyzers = _analyzers()
+        self._schema = _schema()
+        self._generation: str | None = None
+        if path is None:
+            self._index = _new_index(None)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            if not (path / "current").exists():
+                with self._writer_lock():
+                    if not (path / "current").exists():
+                        self._switch_to(self._fresh_generation())
+            self._index = self._open_current()
+
+    # -- generations on disk --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        if self._root is None:
+            with self._lock:
+                yield
+            return
+        with (self._root / "writer.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _fresh_generation(self) -> Path:
+        assert self._root is not None
+        generation = self._root / f"gen-{SCHEMA_VERSION}-{time.time_ns()}"
+        generation.mkdir()
+        _new_index(generation)
+        return generation
+
+    def _switch_to(self, generation: Path) -> None:
+        assert self._root is not None
+        link = self._root / f"current.{os.getpid()}.tmp"
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        link.symlink_to(generation.name)
+        os.replace(link, self._root / "current")  # atomic: searchers see the old or the new one
+        for old in self._root.glob("gen-*"):
+            if old.name != generation.name:
+                # Open readers keep their memory maps of deleted files (POSIX).
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _open_current(self) -> tantivy.Index:
+        assert self._root is not None
+        target = os.readlink(self._root / "current")
+        index = _new_index(self._root / target)
+        self._generation = target
+        return index
+
+    def _current(self) -> tantivy.Index:
+        if self._root is not None:
+            try:
+                target = os.readlink(self._root / "current")
+            except OSError as exc:
+                raise Unavailable("The search index directory is not readable.") from exc
+            if target != self._generation:
+                with self._lock:
+                    if target != self._generation:
+                        self._index = self._open_current()
+            else:
+                self._index.reload()
+        return self._index
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def replace_all(
+        self, documents: Iterable[SearchDocument], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Build a new index from `documents` and switch to it atomically; returns the count."""
+        with self._writer_lock():
+            if self._root is None:
+                index = _new_index(None)
+                generation = None
+            else:
+                generation = self._fresh_generation()
+                index = _new_index(generation)
+            count = 0
+            try:
+                writer = index.writer(heap_size=200_000_000, num_threads=1)
+                for doc in documents:
+                    writer.add_document(to_tantivy(doc))
+                    count += 1
+                    if progress is not None:
+                        progress(1)
+                writer.commit()
+                writer.wait_merging_threads()
+            except BaseException:
+                if generation is not None:
+                    shutil.rmtree(generation, ignore_errors=True)
+                raise
+            if generation is None:
+                index.reload()
+                self._index = index
+            else:
+                self._switch_to(generation)
+                self._index = self._open_current()
+            return count
+
+    def apply(self, upserts: Sequence[SearchDocument], deletes: Iterable[str]) -> None:
+        """Replace or add `upserts` and remove the services `deletes` in one commit."""
+        with self._writer_lock():
+            index = self._index if self._root is None else self._open_current()
+            writer = index.writer(heap_size=50_000_000, num_threads=1)
+            for service_id in {*deletes, *(d.id for d in upserts)}:
+                writer.delete_documents_by_term("id", service_id)
+            for doc in upserts:
+                writer.add_document(to_tantivy(doc))
+            writer.commit()
+            writer.wait_merging_threads()
+            if self._root is None:
+                index.reload()
+            else:
+                self._index = index
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def health(self) -> bool:
+        try:
+            self._current().searcher()
+        except Exception:
+            return False
+        return True
+
+    def count(self) -> int:
+        return int(self._current().searcher().num_docs)
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        try:
+            return self._search(query)
+        except Unavailable:
+            raise
+        except Exception as exc:
+            log.exception("tantivy search failed")
+            raise Unavailable("The search index cannot answer right now.") from exc
+        except BaseException as exc:
+            # A Rust panic inside tantivy arrives as pyo3's PanicException (a BaseException).
+            if type(exc).__name__ != "PanicException":
+                raise
+            log.exception("tantivy search panicked")
+            raise Unavailable("The search index cannot answer right now.") from exc
+
+    def _text_terms(self, field: str, analyzer: str, word: str) -> list[str]:
+        return list(dict.fromkeys(self._analyzers[analyzer].analyze(word)))
+
+    def _word_query(self, word: QueryWord) -> tantivy.Query:
+        schema = self._schema
+        Q = tantivy.Query
+        clauses: list[tantivy.Query] = []
+
+        def term(field: str, value: str, boost: float) -> None:
+            clauses.append(Q.boost_query(Q.term_query(schema, field, value), boost))
+
+        for value in {word.folded, *self._text_terms("name_fi", "fold", word.text)}:
+            term("name_fi", value, 4.0)
+            term("body_fi", value, 1.0)
+            term("terms_fi", value, 2.0)
+            term("org", value, 0.5)
+            term("lemmas", value, 1.5)
+        for base in word.base_forms:
+            term("lemmas", base, 2.0)
+            term("name_fi", base, 3.0)
+        for lang in ("sv", "en"):
+            for value in self._text_terms(f"name_{lang}", lang, word.text):
+                term(f"name_{lang}", value, 4.0)
+                term(f"body_{lang}", value, 1.0)
+                term(f"terms_{lang}", value, 2.0)
+        if word.typos or (word.prefix and len(word.folded) >= 2):
+            for field in ("lemmas", "name_fi", "name_sv", "name_en", "terms_fi"):
+                fuzzy = Q.fuzzy_term_query(
+                    schema, field, word.folded, distance=word.typos, prefix=word.prefix
+                )
+                clauses.append(Q.boost_query(fuzzy, 0.5))
+        return Q.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+
+    def _filter_queries(self, query: SearchQuery) -> list[tantivy.Query]:
+        schema = self._schema
+        Q = tantivy.Query
+        filters: list[tantivy.Query] = []
+        chosen: dict[str, Sequence[str]] = {
+            "municipality": query.municipalities,
+            "theme": query.themes,
+            "target_group": query.target_groups,
+            "language": query.languages,
+            "provider_kind": query.provider_kinds,
+            "accessibility": query.accessibility,
+            "weekday": query.weekdays,
+            "time_of_day": query.times_of_day,
+        }
+        for field, values in chosen.items():
+            if values:
+                filters.append(Q.term_set_query(schema, field, list(dict.fromkeys(values))))
+        if query.free is not None:
+            filters.append(Q.term_query(schema, "free", "true" if query.free else "false"))
+        if query.age is not None:
+            age = int(query.age)
+            filters.append(
+                Q.range_query(schema, "min_age", tantivy.FieldType.Integer, lower_bound=-1, upper_bound=age)
+            )
+            filters.append(
+                Q.range_query(
+                    schema, "max_age", tantivy.FieldType.Integer, lower_bound=age, upper_bound=10_000
+                )
+            )
+        return filters
+
+    @staticmethod
+    def _all(queries: Sequence[tantivy.Query]) -> tantivy.Query:
+        if not queries:
+            return tantivy.Query.all_query()
+        if len(queries) == 1:
+            return queries[0]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
+
+    def _cells_query(self, center: tuple[float, float], radius_km: float) -> tantivy.Query | None:
+        cells = covering_cells(center, radius_km)
+        if cells is None:
+            return None
+        return tantivy.Query.term_set_query(self._schema, "cell", cells)
+
+    def _distances(
+        self, searcher: tantivy.Searcher, addresses: list[Any], center: tuple[float, float]
+    ) -> list[float]:
+        nearest = [math.inf] * len(addresses)
+        if not addresses:
+            return nearest
+        for slot in range(MAX_POINTS):
+            lats = searcher.fast_field_values(f"lat{slot}", addresses)
+            lons = searcher.fast_field_values(f"lon{slot}", addresses)
+            if all(v is None for v in lats):
+                break
+            for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+                if lat is not None and lon is not None:
+                    d = haversine_km(center, (float(lat), float(lon)))
+                    if d < nearest[i]:
+                        nearest[i] = d
+        return nearest
+
+    def _search(self, query: SearchQuery) -> SearchResult:
+        index = self._current()
+        searcher = index.searcher()
+        words = analyse_query(query.q)
+        filters = self._filter_queries(query)
+        relaxed = False
+        if words:
+            word_queries = [self._word_query(w) for w in words]
+            main = self._all([*word_queries, *filters])
+            if len(words) > 1 and _count(searcher.search(main, limit=1, count=True)) == 0:
+                any_word = tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, q) for q in word_queries], minimum_number_should_match=1
+                )
+                relaxed_query = self._all([any_word, *filters])
+                if _count(searcher.search(relaxed_query, limit=1, count=True)):
+                    main, relaxed = relaxed_query, True
+        else:
+            main = self._all(filters)
+
+        offset = (query.page - 1) * query.per_page
+        wanted = offset + query.per_page
+        distances: dict[int, float] = {}
+        page: list[tuple[Any, float | None]] = []  # (address, distance)
+        facet_query = main
+        if query.near is not None and (query.radius_km is not None or query.sort == Sort.DISTANCE):
+            center = query.near
+            rings: list[float | None] = (
+                [query.radius_km] if query.radius_km is not None else [*DISTANCE_RINGS_KM, None]
+            )
+            ranked: list[tuple[float, int, Any]] = []
+            total = 0
+            for ring in rings:
+                cells = self._cells_query(center, ring) if ring is not None else None
+                candidate_query = self._all([main, cells]) if cells is not None else main
+                hits = searcher.search(candidate_query, limit=CANDIDATE_CAP, count=True).hits
+                addresses = [address for _score, address in hits]
+                nearest = self._distances(searcher, addresses, center)
+                limit = ring if ring is not None else math.inf
+                ranked = sorted(
+                    (
+                        (d, i, address)
+                        for i, (d, address) in enumerate(zip(nearest, addresses, strict=True))
+                        if d <= limit or ring is None
+                    ),
+                    key=lambda item: (item[0], item[1]),
+                )
+                if query.radius_km is not None or len(ranked) >= wanted or ring is None:
+                    break
+            if query.radius_km is not None:
+                total = len(ranked)
+                if ranked and total < CANDIDATE_CAP:
+                    ids = (
+                        [str(searcher.doc(address)["id"][0]) for _d, _i, address in ranked]
+                        if total <= 2000
+                        else None
+                    )
+                    if ids is not None:
+                        facet_query = self._all([main, tantivy.Query.term_set_query(self._schema, "id", ids)])
+                    elif (cells := self._cells_query(center, query.radius_km)) is not None:
+                        facet_query = self._all([main, cells])
+                elif not ranked:
+                    facet_query = tantivy.Query.empty_query()
+            else:
+                total = _count(searcher.search(main, limit=1, count=True))
+            page = [(address, d if math.isfinite(d) else None) for d, _i, address in ranked[offset:wanted]]
+        else:
+            if query.sort == Sort.NAME or (not words and query.sort == Sort.RELEVANCE):
+                result = searcher.search(
+                    main,
+                    limit=query.per_page,
+                    count=True,
+                    offset=offset,
+                    order_by_field="name_key",
+                    order=tantivy.Order.Asc,
+                )
+            else:
+                result = searcher.search(main, limit=query.per_page, count=True, offset=offset)
+            total = _count(result)
+            addresses = [address for _score, address in result.hits]
+            if query.near is not None:
+                nearest = self._distances(searcher, addresses, query.near)
+                page = [(a, d if math.isfinite(d) else None) for a, d in zip(addresses, nearest, strict=True)]
+            else:
+                page = [(a, None) for a in addresses]
+        del distances
+
+        items = [self._hit(searcher.doc(address), distance, words, query.lang) for address, distance in page]
+        return SearchResult(
+            items=items,
+            total=total,
+            facets=self._facets(searcher, facet_query) if total else {},
+            page=query.page,
+            per_page=query.per_page,
+            relaxed=relaxed,
+        )
+
+    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, list[FacetValue]]:
+        aggregation = {
+            facet.value: {"terms": {"field": field, "size": 1000}} for facet, field in _FACET_FIELDS.items()
+        }
+        answer = searcher.aggregate(query, aggregation)
+        facets: dict[str, list[FacetValue]] = {}
+        for facet in _FACET_FIELDS:
+            buckets = answer.get(facet.value, {}).get("buckets", [])
+            values = [FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets]
+            facets[facet.value] = sorted(values, key=lambda v: (-v.count, v.value))
+        return facets
+
+    @staticmethod
+    def _hit(doc: tantivy.Document, distance: float | None, words: list[QueryWord], lang: str) -> SearchHit:
+        payload = json.loads(bytes(doc["payload"][0]).decode("utf-8"))
+        return SearchHit(
+            id=str(doc["id"][0]),
+            source=payload["source"],
+            external_id=payload["external_id"],
+            name=payload["name"],
+            summary=payload["summary"],
+            snippet=snippet_for([payload["summary"], payload["description"], payload["name"]], words, lang),
+            distance_km=round(distance, 2) if distance is not None else None,
+            organisation_name=payload["organisation_name"],
+            municipality_codes=tuple(payload["municipalities"]),
+            themes=tuple(payload["themes"]),
+            is_free=payload["free"],
+            points=tuple(GeoPoint(lat, lon) for lat, lon in payload["points"]),
+            demo=payload["demo"],
+        )

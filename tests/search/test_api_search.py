@@ -1,0 +1,103 @@
+"""GET /api/v1/search: the engine's answers as JSON, readable 422s, the database when the engine is down."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from app.errors import Unavailable
+from search.types import SearchQuery, SearchResult
+
+
+@pytest.fixture
+def api(app, search_index, client):  # type: ignore[no-untyped-def]
+    app.state.search_index = search_index
+    return client
+
+
+def test_search_answers_items_facets_and_total(api, catalogue) -> None:
+    response = api.get("/api/v1/search", params={"q": "vesijumppaan"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["degraded"] is False and body["total"] >= 1
+    item = body["items"][0]
+    assert item["id"] == str(catalogue["vesijumppa"].id)
+    assert item["names"]["fi"] == "Vesijumppa"
+    assert item["source"] == "ptv" and item["external_id"]
+    assert "<mark>" in item["snippet"]
+    assert "municipality" in body["facets"]
+
+
+def test_filters_and_near(api, catalogue) -> None:
+    response = api.get(
+        "/api/v1/search",
+        params=[
+            ("municipality", "398"),
+            ("municipality", "098"),
+            ("near", "60.9827,25.6612"),
+            ("radius_km", "15"),
+            ("weekday", "WE"),
+            ("sort", "distance"),
+        ],
+    )
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [i["names"]["fi"] for i in items] == ["Kuntosali", "Vesijumppa"]
+    assert items[0]["distance"] < 0.1 < items[1]["distance"]
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"near": "north"}, "near must be a latitude and a longitude"),
+        ({"near": "95,25"}, "latitude must be between -90 and 90"),
+        ({"radius_km": "5"}, "radius_km needs near"),
+        ({"sort": "distance"}, "needs near"),
+        ({"per_page": "1000"}, "per_page must be at most 100"),
+        ({"page": "x"}, "page must be a whole number"),
+        ({"municipality": "Lahti"}, "municipality is not in the expected format"),
+        ({"weekday": "monday"}, "weekday must be one of"),
+        ({"target_group": "kids"}, "target_group is not in the expected format"),
+        ({"age": "-1"}, "age must be at least 0"),
+        ({"radius_km": "0", "near": "60,25"}, "radius_km must be greater than 0"),
+    ],
+)
+def test_bad_parameters_are_a_readable_422(api, params, fragment: str) -> None:
+    response = api.get("/api/v1/search", params=params, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert fragment in response.json()["message"]
+
+
+def test_bad_parameters_in_finnish(api) -> None:
+    response = api.get("/api/v1/search", params={"near": "x"}, headers={"Accept-Language": "fi"})
+    assert response.status_code == 422
+    assert "leveys" in response.json()["message"]
+
+
+class _DownIndex:
+    name = "down"
+
+    def health(self) -> bool:
+        return False
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        raise Unavailable("The search index cannot answer right now.")
+
+
+def test_engine_down_answers_from_the_database(app, client, session: Session, catalogue) -> None:
+    app.state.search_index = _DownIndex()
+    response = client.get("/api/v1/search", params={"q": "vesijumppa"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["degraded"] is True
+    assert [i["names"]["fi"] for i in body["items"]] == ["Vesijumppa"]
+
+
+def test_no_engine_answers_from_the_database(app, client, catalogue) -> None:
+    app.state.search_index = None
+    body = client.get("/api/v1/search", params={"q": "lukupiiri"}).json()
+    assert body["degraded"] is True and body["total"] == 1
+
+
+def test_app_opens_the_embedded_engine(app) -> None:
+    assert app.state.search_index is not None and app.state.search_index.name == "tantivy"
