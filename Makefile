@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install lint typecheck imports pytest clean demo serve
+.PHONY: run test install lint typecheck imports pytest clean demo serve node
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %d.%d); set PYTHON=/path/to/python3.11" % sys.version_info[:2])'
@@ -40,7 +40,16 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
-pytest: install
+# Front-end packages pinned in package-lock.json (axe-core for the browser tests; htmx and Leaflet are
+# vendored from them into web/static/vendor by scripts/vendor_static.sh). Skipped when unchanged.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+node: $(NODE_STAMP)
+
+pytest: install node
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports pytest

@@ -74,9 +74,19 @@ def _from_accept_language(header: str) -> str | None:
     return None
 
 
+def locale_from_path(path: str) -> str | None:
+    """The language of a page URL: resident pages live under /fi/, /sv/ and /en/."""
+    first = path.lstrip("/").split("/", 1)[0]
+    return first if first in LOCALES else None
+
+
 def negotiate_locale(request: Request) -> str:
-    """Query parameter `lang`, then the language cookie, then Accept-Language, then Finnish."""
-    for candidate in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+    """The page's language prefix, query parameter `lang`, the language cookie, Accept-Language, Finnish."""
+    for candidate in (
+        locale_from_path(request.url.path),
+        request.query_params.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+    ):
         if candidate in LOCALES:
             return candidate
     header = request.headers.get("accept-language")

@@ -1,0 +1,43 @@
+"""The vendored front-end files are exactly the pinned npm packages, with their licences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.servers import require
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "web" / "static" / "vendor"
+NODE = ROOT / "node_modules"
+COPIES = [
+    ("htmx/htmx.min.js", "htmx.org/dist/htmx.min.js"),
+    ("htmx/LICENSE", "htmx.org/LICENSE"),
+    ("leaflet/leaflet.js", "leaflet/dist/leaflet.js"),
+    ("leaflet/leaflet.css", "leaflet/dist/leaflet.css"),
+    ("leaflet/LICENSE", "leaflet/LICENSE"),
+    ("leaflet/images/marker-icon.png", "leaflet/dist/images/marker-icon.png"),
+    ("leaflet.markercluster/leaflet.markercluster.js", "leaflet.markercluster/dist/leaflet.markercluster.js"),
+    ("leaflet.markercluster/MarkerCluster.css", "leaflet.markercluster/dist/MarkerCluster.css"),
+    ("leaflet.markercluster/MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
+]
+
+
+def test_versions_are_pinned_exactly() -> None:
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    for name, version in package["devDependencies"].items():
+        assert version[0].isdigit(), f"{name} must be pinned to an exact version, not {version}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    assert package["devDependencies"]["htmx.org"].startswith("2.")
+    assert 'version:"2.0.11"' in (VENDOR / "htmx" / "htmx.min.js").read_text()
+
+
+@pytest.mark.parametrize(("vendored", "installed"), COPIES)
+def test_vendored_files_match_the_npm_packages(vendored: str, installed: str) -> None:
+    require((NODE / installed).exists(), "node_modules", "run `make node` (npm ci)")
+    assert (VENDOR / vendored).read_bytes() == (NODE / installed).read_bytes(), (
+        f"{vendored} differs from the pinned package: run scripts/vendor_static.sh"
+    )

@@ -1,0 +1,315 @@
+"""Resident pages under /fi/, /sv/ and /en/: front page, search results, service page, print views.
+
+Routes are thin: parse the URL, call search or the catalogue, build a view, render. With the
+HX-Request header the same templates render only the part that changes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.catalogue import queries
+from app.catalogue.enums import ContactKind, ServiceStatus, Taxonomy
+from app.catalogue.models import Contact, Service
+from app.db import get_session
+from app.errors import NotFound
+from search.service import search_services
+from search.types import Facet, SearchResult
+from web.deps import SearchIndexDep
+from web.i18n import LOCALES, gettext, negotiate_locale
+from web.pages import state as st
+from web.pages import views
+from web.pages.content import LocalText, local, pick
+from web.pages.labels import SOURCE_NAMES, label_maps, language_label
+from web.pages.places import Place, resolve_place
+from web.pages.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+LangPath = Annotated[str, Path(max_length=8)]
+PRINT_PER_PAGE = 100
+
+
+def _locale(lang: str) -> str:
+    if lang not in LOCALES:
+        raise NotFound("The page or resource was not found.", code="not_found")
+    return lang
+
+
+def _params(request: Request) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return params
+
+
+@router.get("/")
+def root(request: Request) -> RedirectResponse:
+    """The bare address: to the front page in the language the browser asks for."""
+    return RedirectResponse(f"/{negotiate_locale(request)}/", status_code=303)
+
+
+@router.get("/{lang}/")
+def front_page(request: Request, lang: LangPath, session: SessionDep) -> Response:
+    locale = _locale(lang)
+    themes = [
+        {
+            "code": theme.code,
+            "name": pick({"fi": theme.name_fi, "sv": theme.name_sv, "en": theme.name_en}, locale),
+            "description": pick(
+                {"fi": theme.description_fi, "sv": theme.description_sv, "en": theme.description_en}, locale
+            ),
+            "url": f"/{locale}/search?theme={theme.code}",
+        }
+        for theme in queries.list_themes(session)
+    ]
+    return render(request, locale, "front.html", {"themes": themes, "title": None})
+
+
+@dataclass(frozen=True)
+class ResolvedPlace:
+    near: tuple[float, float] | None
+    label: str | None
+    not_found: bool
+
+
+def _resolve(session: Session, state: st.SearchState, locale: str) -> ResolvedPlace:
+    if state.lat is not None and state.lon is not None:
+        return ResolvedPlace((state.lat, state.lon), state.where or gettext(locale, "your location"), False)
+    if state.where:
+        place: Place | None = resolve_place(session, state.where)
+        if place is None:
+            return ResolvedPlace(None, None, True)
+        return ResolvedPlace((place.latitude, place.longitude), place.label, False)
+    return ResolvedPlace(None, None, False)
+
+
+def _search(
+    request: Request, locale: str, session: Session, index: Any, per_page: int
+) -> tuple[st.SearchState, SearchResult, ResolvedPlace]:
+    state = st.state_from_params(_params(request))
+    place = _resolve(session, state, locale)
+    query = st.to_query(state, lang=locale, near=place.near, per_page=per_page)
+    result = search_services(query, session=session, index=index)
+    return state, result, place
+
+
+def _results_context(
+    locale: str, session: Session, state: st.SearchState, result: SearchResult, place: ResolvedPlace
+) -> dict[str, Any]:
+    base = f"/{locale}/search"
+    codes: dict[Facet, set[str]] = {facet: set(state.values_of(facet)) for facet, _ in st.FACET_PARAMS}
+    for facet_name, values in result.facets.items():
+        codes.setdefault(Facet(facet_name), set()).update(v.value for v in values)
+    for hit in result.items:
+        codes[Facet.MUNICIPALITY].update(hit.municipality_codes)
+    labels = label_maps(session, locale, dict(codes.items()))
+    hits = [views.hit_view(hit, locale, labels) for hit in result.items]
+    pages = max(1, -(-result.total // result.per_page))
+    return {
+        "state": state,
+        "result": result,
+        "hits": hits,
+        "facets": views.facet_groups(state, result, locale, labels),
+        "active_filters": views.active_filters(state, locale, base, labels, place.label),
+        "heading": views.results_heading(locale, result.total),
+        "place": place,
+        "radii": st.RADII_KM,
+        "page_count": pages,
+        "prev_url": base + st.query_string(st.with_changes(state, page=state.page - 1))
+        if state.page > 1
+        else None,
+        "next_url": base + st.query_string(st.with_changes(state, page=state.page + 1))
+        if state.page < pages
+        else None,
+        "list_url": base + st.query_string(st.with_changes(state, view=st.View.LIST)),
+        "map_url": base + st.query_string(st.with_changes(state, view=st.View.MAP)),
+        "print_url": f"{base}/print" + st.query_string(st.with_changes(state, view=st.View.LIST)),
+        "clear_url": base + st.query_string(st.without_filters(state)),
+        "suggestion_url": base + st.query_string(st.with_changes(state, q=result.suggestion))
+        if result.suggestion
+        else None,
+        "self_url": base + st.query_string(state),
+        "map_points": views.map_points(hits) if state.view is st.View.MAP else "[]",
+    }
+
+
+@router.get("/{lang}/search")
+def search_page(request: Request, lang: LangPath, session: SessionDep, index: SearchIndexDep) -> Response:
+    locale = _locale(lang)
+    per_page = st.MAP_PER_PAGE if request.query_params.get("view") == st.View.MAP else st.PER_PAGE
+    state, result, place = _search(request, locale, session, index, per_page)
+    context = _results_context(locale, session, state, result, place)
+    context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
+    if is_htmx(request):
+        return render(request, locale, "search/fragment.html", context)
+    return render(request, locale, "search/page.html", context)
+
+
+@router.get("/{lang}/search/print")
+def search_print(request: Request, lang: LangPath, session: SessionDep, index: SearchIndexDep) -> Response:
+    locale = _locale(lang)
+    state, result, place = _search(request, locale, session, index, PRINT_PER_PAGE)
+    context = _results_context(locale, session, state, result, place)
+    context["title"] = gettext(locale, "Search results")
+    return render(request, locale, "search/print.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Service page
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactView:
+    kind: str
+    value: str
+    href: str
+    label: LocalText | None
+
+
+def _contact_view(contact: Contact, locale: str) -> ContactView:
+    href = {
+        ContactKind.PHONE: "tel:" + "".join(ch for ch in contact.value if ch.isdigit() or ch == "+"),
+        ContactKind.EMAIL: "mailto:" + contact.value,
+        ContactKind.WEB: contact.value,
+    }[ContactKind(contact.kind)]
+    if contact.kind == ContactKind.WEB and not contact.value.startswith(("https://", "http://")):
+        href = "https://" + contact.value
+    return ContactView(str(contact.kind), contact.value, href, local(contact, "label", locale))
+
+
+def _service_context(locale: str, session: Session, service: Service) -> dict[str, Any]:
+    terms = service.terms
+    theme_codes = {t.code for t in terms if t.taxonomy == Taxonomy.THEME.value}
+    group_codes = {t.code for t in terms if t.taxonomy == Taxonomy.PTV_TARGET_GROUP.value}
+    locations = [sal.location for sal in service.service_at_locations]
+    labels = label_maps(
+        session,
+        locale,
+        {
+            Facet.THEME: theme_codes,
+            Facet.TARGET_GROUP: group_codes,
+            Facet.MUNICIPALITY: {loc.municipality_code for loc in locations if loc.municipality_code}
+            | {area.municipality_code for area in service.areas},
+        },
+    )
+    places = [
+        {
+            "name": local(loc, "name", locale),
+            "street": local(loc, "street_address", locale),
+            "postal_code": loc.postal_code,
+            "post_office": local(loc, "post_office", locale),
+            "municipality": labels[Facet.MUNICIPALITY].get(loc.municipality_code or "", ""),
+            "latitude": loc.latitude,
+            "longitude": loc.longitude,
+            "accessibility": local(loc, "accessibility", locale),
+            "features": [
+                labels[Facet.ACCESSIBILITY].get(f, f)
+                for f in loc.accessibility_features
+                if f in labels[Facet.ACCESSIBILITY]
+            ],
+            "schedules": loc.schedules,
+            "contacts": [_contact_view(c, locale) for c in loc.contacts],
+        }
+        for loc in locations
+    ]
+    organisation = service.organisation
+    contacts = [_contact_view(c, locale) for c in service.contacts]
+    if not contacts and organisation is not None:
+        # The service lists no contact of its own: the provider's are the way to reach it.
+        for kind, value, scheme in (
+            ("phone", organisation.phone, "tel:"),
+            ("email", organisation.email, "mailto:"),
+            ("web", organisation.website, ""),
+        ):
+            if value:
+                contacts.append(ContactView(kind, value, scheme + value, None))
+    age = None
+    if service.min_age is not None and service.max_age is not None:
+        age = gettext(locale, "Ages %(low)s–%(high)s", low=str(service.min_age), high=str(service.max_age))
+    elif service.min_age is not None:
+        age = gettext(locale, "From age %(low)s", low=str(service.min_age))
+    elif service.max_age is not None:
+        age = gettext(locale, "Up to age %(high)s", high=str(service.max_age))
+    return {
+        "service": service,
+        "name": local(service, "name", locale),
+        "summary": local(service, "summary", locale),
+        "description": local(service, "description", locale),
+        "how_to_join": local(service, "how_to_join", locale),
+        "price_text": local(service, "price_text", locale),
+        "themes": [labels[Facet.THEME].get(c, c) for c in sorted(theme_codes)],
+        "target_groups": [labels[Facet.TARGET_GROUP].get(c, c) for c in sorted(group_codes)],
+        "age": age,
+        "places": places,
+        "areas": sorted(labels[Facet.MUNICIPALITY].get(a.municipality_code, "") for a in service.areas),
+        "schedules": service.schedules,
+        "contacts": contacts,
+        "organisation": organisation,
+        "organisation_name": local(organisation, "name", locale) if organisation else None,
+        "provider_kind": labels[Facet.PROVIDER_KIND].get(str(organisation.kind), "") if organisation else "",
+        "languages": [language_label(code, locale) for code in service.languages],
+        "source_name": gettext(locale, SOURCE_NAMES.get(service.source, service.source)),
+        "updated_at": service.source_modified_at or service.last_synced_at,
+        "retired": service.status == ServiceStatus.RETIRED,
+        "temporarily_closed": service.status == ServiceStatus.TEMPORARILY_CLOSED,
+        "map_points": views.map_points(
+            [
+                views.HitView(
+                    id=str(service.id),
+                    url=f"/{locale}/services/{service.id}",
+                    name=local(loc, "name", locale) or local(service, "name", locale),
+                    summary=None,
+                    snippet=None,
+                    organisation=None,
+                    municipalities=[],
+                    themes=[],
+                    is_free=None,
+                    distance_km=None,
+                    demo=False,
+                    points=[(loc.latitude, loc.longitude)]
+                    if loc.latitude is not None and loc.longitude is not None
+                    else [],
+                )
+                for loc in locations
+            ]
+        ),
+        "back_url": None,
+    }
+
+
+def _safe_back(request: Request, locale: str) -> str | None:
+    # Only our own result pages: never redirect a reader to an address someone put in a link.
+    back = request.query_params.get("back", "")
+    return back if back.startswith(f"/{locale}/search") and "//" not in back else None
+
+
+@router.get("/{lang}/services/{service_id}")
+def service_page(
+    request: Request, lang: LangPath, service_id: Annotated[uuid.UUID, Path()], session: SessionDep
+) -> Response:
+    locale = _locale(lang)
+    service = queries.get_service(session, service_id)
+    context = _service_context(locale, session, service)
+    context["back_url"] = _safe_back(request, locale)
+    context["title"] = context["name"].text if context["name"] else ""
+    template = "service/htmx.html" if is_htmx(request) else "service/page.html"
+    return render(request, locale, template, context)
+
+
+@router.get("/{lang}/services/{service_id}/print")
+def service_print(
+    request: Request, lang: LangPath, service_id: Annotated[uuid.UUID, Path()], session: SessionDep
+) -> Response:
+    locale = _locale(lang)
+    service = queries.get_service(session, service_id)
+    context = _service_context(locale, session, service)
+    context["title"] = context["name"].text if context["name"] else ""
+    return render(request, locale, "service/print.html", context)

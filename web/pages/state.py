@@ -1,0 +1,276 @@
+"""The search page's state, which is its URL: parse query parameters, and build URLs from a state.
+
+Pure functions: the same state always gives the same URL, so back, reload and sharing a link all
+show the same page, with or without JavaScript.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlencode
+
+from app.errors import N_, InvalidInput
+from search.types import WEEKDAYS, Facet, SearchQuery, Sort, TimeOfDay
+
+ACCESSIBILITY_NEEDS: tuple[str, ...] = ("wheelchair", "rollator", "visual", "hearing")
+PROVIDER_KINDS: tuple[str, ...] = (
+    "municipality",
+    "wellbeing_county",
+    "ngo",
+    "parish",
+    "company",
+    "state_agency",
+    "other",
+)
+RADII_KM: tuple[int, ...] = (2, 5, 10, 25, 50)
+DEFAULT_RADIUS_KM = 10
+PER_PAGE = 20
+MAP_PER_PAGE = 100
+MAX_PAGE = 1000
+MAX_QUERY_LENGTH = 200
+MAX_VALUES = 30
+
+_MUNICIPALITY = re.compile(r"^\d{3}$")
+_TARGET_GROUP = re.compile(r"^KR\d+(\.\d+)*$")
+_THEME = re.compile(r"^[a-z0-9_-]{1,40}$")
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+class View(StrEnum):
+    LIST = "list"
+    MAP = "map"
+
+
+# Query parameter name of each facet, in the order the filter panel shows them.
+FACET_PARAMS: tuple[tuple[Facet, str], ...] = (
+    (Facet.THEME, "theme"),
+    (Facet.FREE, "free"),
+    (Facet.TARGET_GROUP, "target"),
+    (Facet.MUNICIPALITY, "municipality"),
+    (Facet.ACCESSIBILITY, "access"),
+    (Facet.LANGUAGE, "language"),
+    (Facet.WEEKDAY, "weekday"),
+    (Facet.TIME_OF_DAY, "time"),
+    (Facet.PROVIDER_KIND, "provider"),
+)
+PARAM_BY_FACET: dict[Facet, str] = dict(FACET_PARAMS)
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """Everything the resident chose; `where` is the typed place, lat/lon a resolved or device point."""
+
+    q: str = ""
+    themes: tuple[str, ...] = ()
+    free: bool | None = None
+    target_groups: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    accessibility: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    weekdays: tuple[str, ...] = ()
+    times_of_day: tuple[str, ...] = ()
+    provider_kinds: tuple[str, ...] = ()
+    where: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: int = DEFAULT_RADIUS_KM
+    page: int = 1
+    view: View = View.LIST
+
+    def values_of(self, facet: Facet) -> tuple[str, ...]:
+        if facet is Facet.FREE:
+            return () if self.free is None else ("true" if self.free else "false",)
+        return {
+            Facet.THEME: self.themes,
+            Facet.TARGET_GROUP: self.target_groups,
+            Facet.MUNICIPALITY: self.municipalities,
+            Facet.ACCESSIBILITY: self.accessibility,
+            Facet.LANGUAGE: self.languages,
+            Facet.WEEKDAY: self.weekdays,
+            Facet.TIME_OF_DAY: self.times_of_day,
+            Facet.PROVIDER_KIND: self.provider_kinds,
+        }[facet]
+
+    @property
+    def has_place(self) -> bool:
+        return bool(self.where) or (self.lat is not None and self.lon is not None)
+
+    @property
+    def has_filters(self) -> bool:
+        return self.has_place or any(self.values_of(facet) for facet, _ in FACET_PARAMS)
+
+
+def _invalid(name: str, value: str) -> InvalidInput:
+    return InvalidInput(
+        N_("The value %(value)s of %(name)s is not valid."), code="invalid_parameter", name=name, value=value
+    )
+
+
+def _many(params: Mapping[str, Sequence[str]], name: str, pattern: re.Pattern[str] | None = None,
+          allowed: Iterable[str] | None = None) -> tuple[str, ...]:  # fmt: skip
+    values: list[str] = []
+    allowed_set = set(allowed) if allowed is not None else None
+    for raw in params.get(name, ()):
+        value = raw.strip()
+        if not value:
+            continue  # an empty select or checkbox value means "any"
+        if (pattern is not None and not pattern.match(value)) or (
+            allowed_set is not None and value not in allowed_set
+        ):
+            raise _invalid(name, value)
+        if value not in values:
+            values.append(value)
+    if len(values) > MAX_VALUES:
+        raise _invalid(name, values[MAX_VALUES])
+    return tuple(values)
+
+
+def _one(params: Mapping[str, Sequence[str]], name: str) -> str:
+    values = [v.strip() for v in params.get(name, ()) if v.strip()]
+    return values[-1] if values else ""
+
+
+def _float(params: Mapping[str, Sequence[str]], name: str, low: float, high: float) -> float | None:
+    raw = _one(params, name)
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _invalid(name, raw) from None
+    if not low <= value <= high:
+        raise _invalid(name, raw)
+    return value
+
+
+def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
+    """Parse the query string (name -> every value given); raise InvalidInput on a bad value."""
+    q = _one(params, "q")
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidInput(
+            N_("The search text can be at most %(limit)s characters long."),
+            code="query_too_long",
+            limit=str(MAX_QUERY_LENGTH),
+        )
+    free_raw = _one(params, "free")
+    if free_raw not in ("", "true", "false"):
+        raise _invalid("free", free_raw)
+    page_raw = _one(params, "page") or "1"
+    if not page_raw.isdigit() or not 1 <= int(page_raw) <= MAX_PAGE:
+        raise _invalid("page", page_raw)
+    radius_raw = _one(params, "radius") or str(DEFAULT_RADIUS_KM)
+    if not radius_raw.isdigit() or int(radius_raw) not in RADII_KM:
+        raise _invalid("radius", radius_raw)
+    view_raw = _one(params, "view") or View.LIST.value
+    if view_raw not in {v.value for v in View}:
+        raise _invalid("view", view_raw)
+    where = _one(params, "where")
+    if len(where) > 120:
+        raise _invalid("where", where[:40] + "…")
+    lat = _float(params, "lat", -90, 90)
+    lon = _float(params, "lon", -180, 180)
+    if (lat is None) != (lon is None):
+        raise _invalid("lat" if lat is None else "lon", "")
+    return SearchState(
+        q=q,
+        themes=_many(params, "theme", _THEME),
+        free=None if not free_raw else free_raw == "true",
+        target_groups=_many(params, "target", _TARGET_GROUP),
+        municipalities=_many(params, "municipality", _MUNICIPALITY),
+        accessibility=_many(params, "access", allowed=ACCESSIBILITY_NEEDS),
+        languages=_many(params, "language", _LANGUAGE),
+        weekdays=_many(params, "weekday", allowed=WEEKDAYS),
+        times_of_day=_many(params, "time", allowed=[t.value for t in TimeOfDay]),
+        provider_kinds=_many(params, "provider", allowed=PROVIDER_KINDS),
+        where=where,
+        lat=lat,
+        lon=lon,
+        radius_km=int(radius_raw),
+        page=int(page_raw),
+        view=View(view_raw),
+    )
+
+
+def to_params(state: SearchState) -> list[tuple[str, str]]:
+    """The state as query parameters, defaults left out, in a fixed order."""
+    params: list[tuple[str, str]] = []
+    if state.q:
+        params.append(("q", state.q))
+    for facet, name in FACET_PARAMS:
+        params.extend((name, value) for value in state.values_of(facet))
+    if state.where:
+        params.append(("where", state.where))
+    if state.lat is not None and state.lon is not None:
+        params.extend((("lat", f"{state.lat:.5f}"), ("lon", f"{state.lon:.5f}")))
+    if state.has_place and state.radius_km != DEFAULT_RADIUS_KM:
+        params.append(("radius", str(state.radius_km)))
+    if state.view is not View.LIST:
+        params.append(("view", state.view.value))
+    if state.page != 1:
+        params.append(("page", str(state.page)))
+    return params
+
+
+def query_string(state: SearchState) -> str:
+    params = to_params(state)
+    return ("?" + urlencode(params)) if params else ""
+
+
+def with_changes(state: SearchState, **changes: object) -> SearchState:
+    """A new state; any change other than the page goes back to page 1."""
+    if "page" not in changes:
+        changes["page"] = 1
+    return dataclasses.replace(state, **changes)  # type: ignore[arg-type]
+
+
+def without_value(state: SearchState, facet: Facet, value: str) -> SearchState:
+    if facet is Facet.FREE:
+        return with_changes(state, free=None)
+    field = {
+        Facet.THEME: "themes",
+        Facet.TARGET_GROUP: "target_groups",
+        Facet.MUNICIPALITY: "municipalities",
+        Facet.ACCESSIBILITY: "accessibility",
+        Facet.LANGUAGE: "languages",
+        Facet.WEEKDAY: "weekdays",
+        Facet.TIME_OF_DAY: "times_of_day",
+        Facet.PROVIDER_KIND: "provider_kinds",
+    }[facet]
+    remaining = tuple(v for v in getattr(state, field) if v != value)
+    return with_changes(state, **{field: remaining})
+
+
+def without_place(state: SearchState) -> SearchState:
+    return with_changes(state, where="", lat=None, lon=None, radius_km=DEFAULT_RADIUS_KM)
+
+
+def without_filters(state: SearchState) -> SearchState:
+    return SearchState(q=state.q, view=state.view)
+
+
+def to_query(
+    state: SearchState, *, lang: str, near: tuple[float, float] | None, per_page: int = PER_PAGE
+) -> SearchQuery:
+    """The engine query; `near` is the resolved point of `where` or the device's lat/lon."""
+    return SearchQuery(
+        q=state.q,
+        lang=lang,
+        municipalities=state.municipalities,
+        themes=state.themes,
+        target_groups=state.target_groups,
+        languages=state.languages,
+        free=state.free,
+        provider_kinds=state.provider_kinds,
+        accessibility=state.accessibility,
+        weekdays=state.weekdays,
+        times_of_day=state.times_of_day,
+        near=near,
+        radius_km=float(state.radius_km) if near is not None else None,
+        sort=Sort.DISTANCE if near is not None else Sort.RELEVANCE,
+        page=state.page,
+        per_page=per_page,
+    )

@@ -1,0 +1,125 @@
+"""Jinja2 rendering of the resident pages: one environment per language, full pages or htmx fragments.
+
+An environment per language keeps translations out of shared mutable state, so concurrent requests
+in different languages never see each other's catalogue.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import Locale, UnknownLocaleError
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app.settings import get_settings
+from web.i18n import LOCALES, get_translations, gettext, locale_display_name
+from web.pages import content
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request wants a fragment; a history restore (reload after back) wants the whole page."""
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def _local_html(value: content.LocalText | None, reader: str, fallback_note: str) -> Markup:
+    """A catalogue text with its own lang attribute and, if not in the reader's language, a marker."""
+    if value is None:
+        return Markup("")
+    if not value.fallback:
+        return Markup("{}").format(value.text)
+    return Markup('<span lang="{}">{}</span> <span class="fallback">({})</span>').format(
+        value.lang, value.text, fallback_note
+    )
+
+
+def _static_version() -> str:
+    # Cache-busting token: the newest modification time of our own (not vendored) assets.
+    stamps = [p.stat().st_mtime_ns for p in STATIC_DIR.glob("*.*")]
+    return format(max(stamps, default=0) % 10**10, "x")
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(get_translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    version = _static_version()
+    language_names = {code: locale_display_name(code) for code in LOCALES}
+
+    def language_names_in(lang: str) -> str:
+        try:
+            return Locale.parse(lang).get_display_name(locale) or lang
+        except (ValueError, UnknownLocaleError):
+            return lang
+
+    def fallback_note(lang: str) -> str:
+        return gettext(locale, "in %(language)s", language=language_names_in(lang))
+
+    env.globals.update(
+        lang=locale,
+        locales=LOCALES,
+        language_names=language_names,
+        static=lambda path: f"/static/{path}?v={version}",
+        language_name=language_names_in,
+        day_names=lambda byday: content.day_names(byday, locale),
+        clock=content.clock,
+        long_date=lambda value: content.long_date(value, locale),
+        paragraphs=content.paragraphs,
+        urlencode=urlencode,
+    )
+    env.filters["local"] = lambda value: _local_html(
+        value, locale, fallback_note(value.lang) if value is not None else ""
+    )
+    env.filters["nl2p"] = lambda text: Markup("").join(
+        Markup("<p>{}</p>").format(escape(p)) for p in content.paragraphs(text or "")
+    )
+    return env
+
+
+def language_links(request: Request, current: str) -> dict[str, str]:
+    """The same page in every language: swap the /fi/ prefix, keep the query string."""
+    rest = request.url.path.lstrip("/").split("/", 1)
+    tail = rest[1] if len(rest) > 1 and rest[0] == current else ""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return {code: f"/{code}/{tail}{query}" for code in LOCALES}
+
+
+def render(
+    request: Request,
+    locale: str,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    env = environment(locale)
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    body = env.get_template(template).render(
+        request=request,
+        language_links=language_links(request, locale),
+        map_tiles={"url": settings.map_tile_url, "attribution": settings.map_tile_attribution},
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    # Full pages and fragments share URLs: caches must keep them apart.
+    response.headers["Vary"] = "HX-Request, HX-History-Restore-Request"
+    return response

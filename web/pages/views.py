@@ -1,0 +1,153 @@
+"""View models of the resident pages: what the templates show, built from the search result.
+
+Kept apart from the routes so the routes stay thin (parse, call, render) and this stays testable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from search.types import Facet, SearchHit, SearchResult
+from web.i18n import gettext
+from web.pages import state as st
+from web.pages.content import LocalText, pick
+from web.pages.labels import FACET_TITLES
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    count: int
+    checked: bool
+    id: str
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    facet: Facet
+    param: str
+    title: str
+    options: list[Option]
+    single: bool = False  # radio buttons (price), not checkboxes
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    label: str
+    remove_url: str
+
+
+@dataclass(frozen=True)
+class HitView:
+    id: str
+    url: str
+    name: LocalText | None
+    summary: LocalText | None
+    snippet: Markup | None
+    organisation: LocalText | None
+    municipalities: list[str]
+    themes: list[str]
+    is_free: bool | None
+    distance_km: float | None
+    demo: bool
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+
+def results_heading(locale: str, total: int) -> str:
+    return gettext(locale, "Results: %(num)s", num=str(total))
+
+
+def hit_view(hit: SearchHit, locale: str, labels: dict[Facet, dict[str, str]]) -> HitView:
+    return HitView(
+        id=hit.id,
+        url=f"/{locale}/services/{hit.id}",
+        name=pick(dict(hit.name), locale),
+        summary=pick(dict(hit.summary), locale),
+        # The engines return snippets HTML-escaped apart from <mark>: the contract in search/types.py.
+        snippet=Markup(hit.snippet) if hit.snippet else None,
+        organisation=pick(dict(hit.organisation_name), locale),
+        municipalities=[labels[Facet.MUNICIPALITY].get(c, c) for c in hit.municipality_codes],
+        themes=[labels[Facet.THEME].get(c, c) for c in hit.themes],
+        is_free=hit.is_free,
+        distance_km=hit.distance_km,
+        demo=hit.demo,
+        points=[(p.latitude, p.longitude) for p in hit.points],
+    )
+
+
+def facet_groups(
+    state: st.SearchState, result: SearchResult, locale: str, labels: dict[Facet, dict[str, str]]
+) -> list[FacetGroup]:
+    """Facets the engine counted, plus every chosen value (a chosen value with no hits stays visible)."""
+    groups: list[FacetGroup] = []
+    for facet, param in st.FACET_PARAMS:
+        chosen = state.values_of(facet)
+        counts = {fv.value: fv.count for fv in result.facets.get(facet.value, [])}
+        values = list(counts)
+        if facet is Facet.FREE:
+            values = [v for v in ("true", "false") if v in counts or v in chosen]
+        elif facet is Facet.WEEKDAY:
+            values = [d for d in st.WEEKDAYS if d in counts or d in chosen]
+        elif facet is Facet.ACCESSIBILITY:
+            values = [a for a in st.ACCESSIBILITY_NEEDS if a in counts or a in chosen]
+        else:
+            values += [v for v in chosen if v not in counts]
+        if not values:
+            continue
+        names = labels.get(facet, {})
+        options = [
+            Option(
+                value=value,
+                label=names.get(value, value),
+                count=counts.get(value, 0),
+                checked=value in chosen,
+                id=f"f-{param}-{value}".replace(".", "_"),
+            )
+            for value in values
+        ]
+        if facet in (Facet.MUNICIPALITY, Facet.LANGUAGE):
+            options.sort(key=lambda o: (not o.checked, o.label.casefold()))
+        groups.append(
+            FacetGroup(
+                facet, param, gettext(locale, FACET_TITLES[facet]), options, single=facet is Facet.FREE
+            )
+        )
+    return groups
+
+
+def active_filters(
+    state: st.SearchState,
+    locale: str,
+    base: str,
+    labels: dict[Facet, dict[str, str]],
+    place_label: str | None,
+) -> list[ActiveFilter]:
+    active: list[ActiveFilter] = []
+    for facet, _param in st.FACET_PARAMS:
+        for value in state.values_of(facet):
+            label = labels.get(facet, {}).get(value, value)
+            active.append(ActiveFilter(label, base + st.query_string(st.without_value(state, facet, value))))
+    if state.has_place:
+        label = gettext(
+            locale,
+            "Within %(km)s km of %(place)s",
+            km=str(state.radius_km),
+            place=place_label or gettext(locale, "your location"),
+        )
+        active.append(ActiveFilter(label, base + st.query_string(st.without_place(state))))
+    return active
+
+
+def map_points(hits: list[HitView]) -> str:
+    """Markers for the map, as JSON for a <script type="application/json"> block."""
+    points = [
+        {"name": hit.name.text if hit.name else "", "url": hit.url, "lat": lat, "lon": lon}
+        for hit in hits
+        for lat, lon in hit.points
+    ]
+    # Escape "<" so that no text can close the script element.
+    return json.dumps(points, ensure_ascii=False).replace("<", "\\u003c")

@@ -1,0 +1,154 @@
+/* Progressive enhancement for the resident pages. Everything here is optional: without it the
+   pages work with plain forms and links. */
+(function () {
+  "use strict";
+
+  var WIDE = "(min-width: 48rem)";
+  var filtersOpen = null;
+
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region) return;
+    // Clear first so that the same text is announced again.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function setUpFilters(root) {
+    var filters = root.querySelector ? root.querySelector("#filters") : null;
+    if (!filters) filters = document.getElementById("filters");
+    if (!filters) return;
+    if (filtersOpen !== null) {
+      filters.open = filtersOpen;
+    } else if (window.matchMedia(WIDE).matches) {
+      filters.open = true;
+    }
+    filters.addEventListener("toggle", function () { filtersOpen = filters.open; });
+  }
+
+  function setUpGeolocation(root) {
+    if (!("geolocation" in navigator)) return;
+    root.querySelectorAll("[data-geolocate]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var form = button.closest("form");
+        var status = form.querySelector("[data-geolocate-status]");
+        if (status) status.textContent = button.dataset.locating || "";
+        navigator.geolocation.getCurrentPosition(function (position) {
+          var lat = form.querySelector("[data-lat]");
+          var lon = form.querySelector("[data-lon]");
+          lat.value = position.coords.latitude.toFixed(5);
+          lon.value = position.coords.longitude.toFixed(5);
+          lat.disabled = false;
+          lon.disabled = false;
+          var where = form.querySelector("[name=where]");
+          if (where) where.value = "";
+          if (status) status.textContent = "";
+          form.requestSubmit();
+        }, function () {
+          if (status) status.textContent = button.dataset.denied || "";
+          var where = form.querySelector("[name=where]");
+          if (where) where.focus();
+        }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 });
+      });
+    });
+  }
+
+  function setUpPrint(root) {
+    root.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  // Leaflet is loaded only when a page has a map, so list pages stay light.
+  var leafletLoading = null;
+  function loadLeaflet() {
+    if (window.L && window.L.markerClusterGroup) return Promise.resolve();
+    if (leafletLoading) return leafletLoading;
+    function css(href) {
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = href;
+      document.head.appendChild(link);
+    }
+    function js(src) {
+      return new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    css("/static/vendor/leaflet/leaflet.css");
+    css("/static/vendor/leaflet.markercluster/MarkerCluster.css");
+    css("/static/vendor/leaflet.markercluster/MarkerCluster.Default.css");
+    leafletLoading = js("/static/vendor/leaflet/leaflet.js").then(function () {
+      return js("/static/vendor/leaflet.markercluster/leaflet.markercluster.js");
+    });
+    return leafletLoading;
+  }
+
+  function setUpMaps(root) {
+    root.querySelectorAll("[data-map]").forEach(function (element) {
+      var data = element.parentNode.querySelector("[data-map-points]");
+      var points = data ? JSON.parse(data.textContent || "[]") : [];
+      if (!points.length) return;
+      loadLeaflet().then(function () {
+        var L = window.L;
+        element.textContent = "";
+        var map = L.map(element, { scrollWheelZoom: false });
+        L.tileLayer(element.dataset.tiles, {
+          attribution: element.dataset.attribution,
+          maxZoom: 18
+        }).addTo(map);
+        var cluster = L.markerClusterGroup();
+        var bounds = [];
+        points.forEach(function (point) {
+          var marker = L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
+          var link = document.createElement("a");
+          link.href = point.url;
+          link.textContent = point.name;
+          marker.bindPopup(link);
+          cluster.addLayer(marker);
+          bounds.push([point.lat, point.lon]);
+        });
+        map.addLayer(cluster);
+        if (bounds.length === 1) map.setView(bounds[0], 14);
+        else map.fitBounds(bounds, { padding: [24, 24] });
+      }).catch(function () { /* the list below the map still shows every place */ });
+    });
+  }
+
+  function enhance(root) {
+    setUpFilters(root);
+    setUpGeolocation(root);
+    setUpPrint(root);
+    setUpMaps(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+
+  document.addEventListener("htmx:beforeSwap", function () {
+    var filters = document.getElementById("filters");
+    if (filters) filtersOpen = filters.open;
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "search-form") return;
+    enhance(target);
+    var heading = document.getElementById("results-heading");
+    var active = document.activeElement;
+    // A changed filter keeps its focus (htmx restores it by id); a new search or a followed link
+    // moves focus to the results heading, so keyboard and screen reader users land on the answer.
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var submitted = elt && elt.id === "search-form" && event.detail.requestConfig.triggeringEvent &&
+      event.detail.requestConfig.triggeringEvent.type === "submit";
+    if (heading && (submitted || !active || active === document.body || !document.contains(active))) {
+      heading.focus();
+    }
+    if (heading) announce(heading.textContent.trim());
+  });
+})();
