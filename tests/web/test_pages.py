@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.catalogue.enums import ContactKind, OrganisationKind
 from app.errors import Unavailable
+from search.indexer import rebuild
 from search.types import SearchQuery, SearchResult
 from tests.factories import make_location, make_organisation, make_service
 
@@ -32,7 +33,15 @@ def is_full_page(body: str) -> bool:
     return body.lstrip().lower().startswith("<!doctype html>")
 
 
-def seed(session: Session) -> dict[str, uuid.UUID]:
+def seed(session: Session, app: FastAPI) -> dict[str, uuid.UUID]:
+    """Three services in the database and in the app's search engine."""
+    ids = _seed(session)
+    if app.state.search_index is not None:
+        rebuild(session, app.state.search_index)
+    return ids
+
+
+def _seed(session: Session) -> dict[str, uuid.UUID]:
     ngo = make_organisation(session, name_fi="Lahden Seniorit ry", kind=OrganisationKind.NGO)
     city = make_organisation(session, name_fi="Hollolan kunta", name_sv="Hollola kommun")
     lahti = make_location(
@@ -101,7 +110,9 @@ def test_root_redirects_to_the_browsers_language(client: TestClient) -> None:
     assert response.headers["location"] == "/sv/"
 
 
-def test_front_page_has_search_themes_and_near_me(client: TestClient, session: Session, hx: bool) -> None:
+def test_front_page_has_search_themes_and_near_me(
+    app: FastAPI, client: TestClient, session: Session, hx: bool
+) -> None:
     status, body = get(client, "/sv/", hx)
     assert status == 200
     assert '<html lang="sv">' in body
@@ -113,8 +124,8 @@ def test_front_page_has_search_themes_and_near_me(client: TestClient, session: S
     assert 'hreflang="fi" href' not in body and 'href="/fi/"' in body
 
 
-def test_search_lists_hits_and_facets(client: TestClient, session: Session, hx: bool) -> None:
-    seed(session)
+def test_search_lists_hits_and_facets(app: FastAPI, client: TestClient, session: Session, hx: bool) -> None:
+    seed(session, app)
     status, body = get(client, "/fi/search?theme=liikunta", hx)
     assert status == 200
     assert sorted(names_in(body)) == ["Senioreiden kuntosaliryhmä", "Vesijumppa"]
@@ -135,8 +146,10 @@ def test_search_lists_hits_and_facets(client: TestClient, session: Session, hx: 
         assert 'action="/fi/search"' in body
 
 
-def test_filters_combine_and_the_url_is_the_state(client: TestClient, session: Session, hx: bool) -> None:
-    seed(session)
+def test_filters_combine_and_the_url_is_the_state(
+    app: FastAPI, client: TestClient, session: Session, hx: bool
+) -> None:
+    seed(session, app)
     status, body = get(client, "/sv/search?theme=liikunta&free=true&target=KR1.1", hx)
     assert status == 200
     assert names_in(body) == ["Gymgrupp för seniorer"]
@@ -146,8 +159,10 @@ def test_filters_combine_and_the_url_is_the_state(client: TestClient, session: S
     assert "Ta bort alla filter" in body
 
 
-def test_near_a_postal_code_sorts_by_distance(client: TestClient, session: Session, hx: bool) -> None:
-    seed(session)
+def test_near_a_postal_code_sorts_by_distance(
+    app: FastAPI, client: TestClient, session: Session, hx: bool
+) -> None:
+    seed(session, app)
     status, body = get(client, "/en/search?where=15110&radius=25", hx)
     assert status == 200
     assert names_in(body)[0] == "Senioreiden kuntosaliryhmä"
@@ -155,16 +170,18 @@ def test_near_a_postal_code_sorts_by_distance(client: TestClient, session: Sessi
     assert re.search(r"<dt>Distance</dt><dd>\d+\.\d km</dd>", body)
 
 
-def test_an_unknown_place_is_said_not_guessed(client: TestClient, session: Session, hx: bool) -> None:
-    seed(session)
+def test_an_unknown_place_is_said_not_guessed(
+    app: FastAPI, client: TestClient, session: Session, hx: bool
+) -> None:
+    seed(session, app)
     status, body = get(client, "/fi/search?where=Atlantis", hx)
     assert status == 200
     assert "Paikkaa Atlantis ei löytynyt" in body
     assert len(names_in(body)) == 3
 
 
-def test_map_view_carries_the_points(client: TestClient, session: Session, hx: bool) -> None:
-    seed(session)
+def test_map_view_carries_the_points(app: FastAPI, client: TestClient, session: Session, hx: bool) -> None:
+    seed(session, app)
     status, body = get(client, "/fi/search?theme=liikunta&view=map", hx)
     assert status == 200
     assert "data-map " in body or "data-map\n" in body or 'data-map data-tiles="https://' in body
@@ -175,8 +192,8 @@ def test_map_view_carries_the_points(client: TestClient, session: Session, hx: b
     assert len(names_in(body)) == 2
 
 
-def test_empty_state_offers_ways_out(client: TestClient, session: Session, hx: bool) -> None:
-    seed(session)
+def test_empty_state_offers_ways_out(app: FastAPI, client: TestClient, session: Session, hx: bool) -> None:
+    seed(session, app)
     status, body = get(client, "/sv/search?q=zzzxq&theme=kulttuuri&free=true", hx)
     assert status == 200
     assert "Din sökning gav ingen verksamhet." in body
@@ -220,7 +237,7 @@ def test_did_you_mean(app: FastAPI, client: TestClient, session: Session, hx: bo
 def test_a_broken_engine_degrades_to_the_database(
     app: FastAPI, client: TestClient, session: Session, hx: bool
 ) -> None:
-    seed(session)
+    seed(session, app)
     app.state.search_index = BrokenIndex()
     status, body = get(client, "/en/search?q=kuoro", hx)
     assert status == 200
@@ -228,8 +245,8 @@ def test_a_broken_engine_degrades_to_the_database(
     assert "simplified mode" in body
 
 
-def test_service_page_has_every_section(client: TestClient, session: Session, hx: bool) -> None:
-    ids = seed(session)
+def test_service_page_has_every_section(app: FastAPI, client: TestClient, session: Session, hx: bool) -> None:
+    ids = seed(session, app)
     status, body = get(client, f"/fi/services/{ids['gym']}", hx)
     assert status == 200
     for heading in (
@@ -261,8 +278,10 @@ def test_service_page_has_every_section(client: TestClient, session: Session, hx
     assert is_full_page(body) is not hx
 
 
-def test_missing_language_falls_back_with_a_marker(client: TestClient, session: Session, hx: bool) -> None:
-    ids = seed(session)
+def test_missing_language_falls_back_with_a_marker(
+    app: FastAPI, client: TestClient, session: Session, hx: bool
+) -> None:
+    ids = seed(session, app)
     status, body = get(client, f"/sv/services/{ids['choir']}", hx)
     assert status == 200
     assert '<span lang="fi">Kuoro</span> <span class="fallback">(på finska)</span>' in body
@@ -274,8 +293,8 @@ def test_missing_language_falls_back_with_a_marker(client: TestClient, session: 
     )
 
 
-def test_print_views(client: TestClient, session: Session, hx: bool) -> None:
-    ids = seed(session)
+def test_print_views(app: FastAPI, client: TestClient, session: Session, hx: bool) -> None:
+    ids = seed(session, app)
     status, body = get(client, f"/sv/services/{ids['gym']}/print", hx)
     assert status == 200
     assert "print.css" in body
@@ -289,8 +308,8 @@ def test_print_views(client: TestClient, session: Session, hx: bool) -> None:
     assert "Gymgrupp för seniorer" in body and "Vesijumppa" in body
 
 
-def test_language_links_keep_the_page(client: TestClient, session: Session, hx: bool) -> None:
-    ids = seed(session)
+def test_language_links_keep_the_page(app: FastAPI, client: TestClient, session: Session, hx: bool) -> None:
+    ids = seed(session, app)
     _, body = get(client, f"/fi/services/{ids['gym']}", hx)
     assert f'href="/sv/services/{ids["gym"]}"' in body
     assert f'href="/en/services/{ids["gym"]}"' in body
