@@ -16,6 +16,8 @@ db_cli = typer.Typer(help="Database schema and code tables.", no_args_is_help=Tr
 codes_cli = typer.Typer(help="Code tables (municipalities, themes, PTV code lists).", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(codes_cli, name="codes")
+demo_cli = typer.Typer(help="The demo catalogue.", no_args_is_help=True)
+cli.add_typer(demo_cli, name="demo")
 
 console = Console(stderr=True)
 
@@ -140,6 +142,70 @@ def reindex() -> None:
             progress=lambda n: progress.advance(task, n),
         )
     console.print(f"[green]search index ({index.name}) rebuilt: {count} services[/green]")
+
+
+def _after_sync_commit():  # type: ignore[no-untyped-def]
+    """The callback a sync runs after each commit: re-index the changed services (search seam).
+
+    A search engine that fails here must not fail the sync: the change is also queued in the
+    catalogue_change outbox (same transaction as the change) and `tarjotin reindex` rebuilds all.
+    """
+    import uuid
+
+    from app.db import session_scope
+    from search.engine import open_search_index
+    from search.indexer import update_services
+
+    settings = get_settings()
+    try:
+        index = open_search_index(settings)
+    except Exception as exc:
+        logging.getLogger(__name__).warning("search index unavailable, sync will not re-index: %s", exc)
+        return None
+
+    def reindex_changed(service_ids: set[uuid.UUID]) -> None:
+        try:
+            with session_scope() as session:
+                update_services(session, index, service_ids)
+        except Exception as exc:
+            logging.getLogger(__name__).warning("re-indexing %d services failed: %s", len(service_ids), exc)
+
+    return reindex_changed
+
+
+def _rebuild_search_index() -> None:
+    """After `tarjotin demo load`: one full rebuild is faster than re-indexing page by page."""
+    reindex()
+
+
+@demo_cli.command("load")
+def demo_load(
+    force: bool = typer.Option(False, "--force", help="retire demo services missing from the files"),
+) -> None:
+    """Load the demo catalogue (demo/ptv-v11) through the real PTV v11 import path."""
+    from pathlib import Path
+
+    from integrations.cli import EXIT_CODES, print_report, sync_source
+
+    directory = Path(__file__).resolve().parent.parent / "demo" / "ptv-v11"
+    if not directory.is_dir():
+        console.print(f"[red]demo data not found at {directory}[/red]")
+        raise typer.Exit(2)
+    # No per-page re-indexing here: one rebuild at the end.
+    report = sync_source("ptv", full=True, force=force, from_dir=directory, after_commit=None, is_demo=True)
+    print_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_CODES.get(report.status, 1))
+    _rebuild_search_index()
+
+
+def _mount_sync() -> None:
+    from integrations.cli import make_sync_cli
+
+    cli.add_typer(make_sync_cli(_after_sync_commit), name="sync")
+
+
+_mount_sync()
 
 
 def main() -> None:

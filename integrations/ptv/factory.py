@@ -1,0 +1,41 @@
+"""Which PTV client a sync uses: v12 with a key (the main path), v11 as a stop-gap, or recorded files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.settings import Settings
+from integrations.context import MappingContext
+from integrations.errors import IntegrationError
+from integrations.source import SyncSource
+
+
+def directory_version(directory: Path) -> str:
+    """'v11' for v11 list pages (Service_{code}_page{N}.json), 'v12' for v12 search pages."""
+    if any(directory.glob("Service_*_page*.json")) or any(directory.glob("ServiceChannel_*_page*.json")):
+        return "v11"
+    if any(directory.glob("service_search_page*.json")):
+        return "v12"
+    raise IntegrationError(f"{directory} holds no recorded PTV pages (see the README, Sync)")
+
+
+def make_source(
+    session: Session, settings: Settings, context: MappingContext, from_dir: Path | None
+) -> SyncSource:
+    version = directory_version(from_dir) if from_dir is not None else settings.ptv_api_version
+    municipalities = sorted(context.served_municipalities)
+    if version == "v11":
+        from integrations.ptv.v11.client import make_v11_source
+
+        return make_v11_source(
+            context,
+            municipalities,
+            base_url=settings.ptv_v11_base_url,
+            timeout=settings.http_timeout_seconds,
+            from_dir=from_dir,
+        )
+    if version == "v12":
+        raise IntegrationError("the PTV v12 client is not in this version yet: set PTV_API_VERSION=v11")
+    raise IntegrationError(f"PTV_API_VERSION must be v12 or v11, not {version!r}")

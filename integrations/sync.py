@@ -1,0 +1,349 @@
+"""The sync engine: run any SyncSource into the catalogue.
+
+- Each page is stored in its own transaction: a failure later in the crawl never undoes what was
+  stored, and never leaves a page half-written. A page that fails as a whole is retried record by
+  record, each in a savepoint, so one bad record costs only itself.
+- Upsert by (source, external_id) with a content hash: a second identical run changes nothing.
+- Mark and sweep: rows are stamped with the run that saw them; after a *complete* full crawl, active
+  rows the run did not see are retired (never deleted) and come back if they reappear. A sweep that
+  would retire more than the configured share of a source's rows is refused unless forced.
+- Every run leaves a sync_run row with counts and a sync_error row per failed record or page.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlmodel import Session, col
+
+from app.catalogue.enums import RecordStatus, ServiceStatus
+from app.catalogue.models import Location, Organisation, Service, SyncError, SyncRun
+from app.timeutil import utcnow
+from integrations.records import Page, RecordFailure
+from integrations.source import CrawlState, SyncMode, SyncSource
+from integrations.store import Outcome, Store
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 2000
+
+
+class RunStatus:
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"  # complete crawl, sweep done (or incremental run without failures)
+    INCOMPLETE = "incomplete"  # the crawl skipped something: stored what came, retired nothing
+    REFUSED = "refused"  # the sweep would retire too much: stored what came, retired nothing
+    FAILED = "failed"  # the source became unavailable or the run broke: stored pages are kept
+
+
+@dataclass
+class SyncReport:
+    run_id: int
+    source: str
+    mode: str
+    status: str
+    complete: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    failed: int = 0
+    seen: int = 0
+    pages: int = 0
+    message: str | None = None
+    errors: list[str] = field(default_factory=list)  # the first few, for the CLI
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.retired
+
+    @property
+    def ok(self) -> bool:
+        return self.status == RunStatus.SUCCEEDED
+
+
+AfterCommit = Callable[[set[uuid.UUID]], None]
+Progress = Callable[[Page, CrawlState], None]
+
+
+def last_succeeded_start(session: Session, source: str) -> datetime | None:
+    """Where the next incremental run starts: the start of the last run that succeeded."""
+    statement = select(func.max(col(SyncRun.started_at))).where(
+        col(SyncRun.source) == source, col(SyncRun.status) == RunStatus.SUCCEEDED
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        known_municipalities: frozenset[str],
+        retire_threshold: float = 0.2,
+        after_commit: AfterCommit | None = None,
+        progress: Progress | None = None,
+        now: Callable[[], datetime] = utcnow,
+        is_demo: bool = False,
+    ) -> None:
+        self.session = session
+        self.known_municipalities = known_municipalities
+        self.retire_threshold = retire_threshold
+        self.after_commit = after_commit
+        self.progress = progress
+        self.now = now
+        self.is_demo = is_demo
+
+    # -- the run ----------------------------------------------------------------------------
+
+    def run(
+        self,
+        source: SyncSource,
+        *,
+        mode: SyncMode = SyncMode.INCREMENTAL,
+        force: bool = False,
+        options: dict[str, Any] | None = None,
+    ) -> SyncReport:
+        """Crawl `source` and store what it yields; see the module docstring for the guarantees."""
+        since = last_succeeded_start(self.session, source.name) if mode is SyncMode.INCREMENTAL else None
+        if mode is SyncMode.INCREMENTAL and since is None:
+            mode = SyncMode.FULL  # nothing to be incremental to: the first run is a full crawl
+        run = SyncRun(
+            source=source.name,
+            mode=mode.value,
+            status=RunStatus.RUNNING,
+            forced=force,
+            started_at=self.now(),
+            since=since,
+            options=options or {},
+        )
+        self.session.add(run)
+        self.session.commit()
+        assert run.id is not None
+        report = SyncReport(
+            run_id=run.id, source=source.name, mode=mode.value, status=RunStatus.RUNNING, complete=False
+        )
+        store = Store(
+            self.session,
+            run_id=run.id,
+            now=run.started_at,
+            known_municipalities=self.known_municipalities,
+            is_demo=self.is_demo,
+        )
+        state = CrawlState()
+        try:
+            for page in source.crawl(mode=mode, since=since, state=state):
+                self._store_page(page, store, run, report, state)
+                if self.progress is not None:
+                    self.progress(page, state)
+        except Exception as exc:
+            self.session.rollback()
+            log.exception("sync %s failed", source.name)
+            return self._finish(
+                run,
+                report,
+                RunStatus.FAILED,
+                complete=False,
+                message=f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE],
+            )
+        except BaseException:
+            self.session.rollback()
+            self._finish(run, report, RunStatus.FAILED, complete=False, message="interrupted")
+            raise
+        complete = state.complete and report.failed == 0
+        if not complete:
+            reasons = "; ".join(state.reasons[:5]) or f"{report.failed} records failed"
+            return self._finish(
+                run,
+                report,
+                RunStatus.INCOMPLETE,
+                complete=False,
+                message=f"incomplete crawl, nothing retired: {reasons}"[:MAX_MESSAGE],
+            )
+        if mode is SyncMode.FULL:
+            refused = self._sweep(run, report, force=force)
+            if refused:
+                return self._finish(run, report, RunStatus.REFUSED, complete=True, message=refused)
+        return self._finish(run, report, RunStatus.SUCCEEDED, complete=True, message=None)
+
+    def _finish(
+        self, run: SyncRun, report: SyncReport, status: str, *, complete: bool, message: str | None
+    ) -> SyncReport:
+        report.status = status
+        report.complete = complete
+        report.message = message
+        run.status = status
+        run.complete = complete
+        run.message = message
+        run.finished_at = self.now()
+        self._copy_counts(run, report)
+        self.session.add(run)
+        self.session.commit()
+        return report
+
+    @staticmethod
+    def _copy_counts(run: SyncRun, report: SyncReport) -> None:
+        run.created, run.updated, run.unchanged = report.created, report.updated, report.unchanged
+        run.retired, run.failed, run.seen, run.pages = (
+            report.retired,
+            report.failed,
+            report.seen,
+            report.pages,
+        )
+
+    # -- pages ------------------------------------------------------------------------------
+
+    def _store_page(
+        self, page: Page, store: Store, run: SyncRun, report: SyncReport, state: CrawlState
+    ) -> None:
+        outcome = Outcome()
+        failures: list[RecordFailure] = list(page.failures)
+        retired: list[uuid.UUID] = []
+        try:
+            outcome.add(store.organisations(page.organisations))
+            outcome.add(store.locations(page.locations))
+            outcome.add(store.services(page.services))
+            retired = self._retire_services(page.retired_service_ids, run)
+        except Exception as exc:
+            # Something in the page broke a constraint: redo it record by record so the rest is kept.
+            self.session.rollback()
+            log.warning("page %s failed as a whole (%s); storing record by record", page.label, exc)
+            outcome = Outcome()
+            outcome, store_failures = self._store_one_by_one(page, store)
+            failures.extend(store_failures)
+            retired = self._retire_services(page.retired_service_ids, run)
+        if failures:
+            state.mark_incomplete(f"{page.label}: {len(failures)} failed")
+        changed = outcome.changed_service_ids | set(retired)
+        store.record_changes(changed)
+        report.created += outcome.created
+        report.updated += outcome.updated
+        report.unchanged += outcome.unchanged
+        report.retired += len(retired)
+        report.failed += len(failures)
+        report.seen += len(page.organisations) + len(page.locations) + len(page.services)
+        report.pages += 1
+        for failure in failures:
+            self.session.add(
+                SyncError(
+                    run_id=run.id,  # type: ignore[arg-type]
+                    occurred_at=self.now(),
+                    stage=failure.stage,
+                    external_id=failure.external_id,
+                    message=failure.message[:MAX_MESSAGE],
+                    page=page.label[:500],
+                )
+            )
+            log.warning(
+                "sync %s: %s %s: %s",
+                run.source,
+                failure.stage,
+                failure.external_id or page.label,
+                failure.message,
+            )
+            if len(report.errors) < 20:
+                report.errors.append(f"{failure.external_id or page.label}: {failure.message}")
+        self._copy_counts(run, report)
+        self.session.add(run)
+        self.session.commit()
+        if changed and self.after_commit is not None:
+            self.after_commit(changed)
+
+    def _store_one_by_one(self, page: Page, store: Store) -> tuple[Outcome, list[RecordFailure]]:
+        outcome = Outcome()
+        failures: list[RecordFailure] = []
+        groups: Sequence[tuple[Callable[[Sequence[Any]], Outcome], Sequence[Any]]] = (
+            (store.organisations, page.organisations),
+            (store.locations, page.locations),
+            (store.services, page.services),
+        )
+        for method, records in groups:
+            for record in records:
+                try:
+                    with self.session.begin_nested():
+                        outcome.add(method([record]))
+                except Exception as exc:
+                    failures.append(
+                        RecordFailure(
+                            stage="store",
+                            message=f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE],
+                            external_id=record.provenance.external_id,
+                        )
+                    )
+        return outcome, failures
+
+    # -- retiring ---------------------------------------------------------------------------
+
+    def _retire_services(self, external_ids: Sequence[str], run: SyncRun) -> list[uuid.UUID]:
+        """Retire services the source reports as removed (archived) in an incremental crawl."""
+        if not external_ids:
+            return []
+        ids = list(
+            self.session.execute(
+                select(Service.id).where(  # type: ignore[call-overload]
+                    Service.source == run.source,
+                    col(Service.external_id).in_(list(external_ids)),
+                    Service.status != ServiceStatus.RETIRED,
+                )
+            ).scalars()
+        )
+        if ids:
+            self.session.execute(
+                update(Service)
+                .where(col(Service.id).in_(ids))
+                .values(status=ServiceStatus.RETIRED, updated_at=self.now(), last_seen_run_id=run.id),
+                execution_options={"synchronize_session": False},
+            )
+        return ids
+
+    def _unseen(self, model: Any, retired: Any, run: SyncRun) -> tuple[list[uuid.UUID], int]:
+        active = (model.source == run.source, model.status != retired)
+        total = self.session.execute(select(func.count()).select_from(model).where(*active)).scalar_one()
+        unseen = list(
+            self.session.execute(
+                select(model.id).where(
+                    *active, or_(model.last_seen_run_id.is_(None), model.last_seen_run_id != run.id)
+                )
+            ).scalars()
+        )
+        return unseen, total
+
+    def _sweep(self, run: SyncRun, report: SyncReport, *, force: bool) -> str | None:
+        """Retire what a complete full crawl did not see; refuse (return why) past the threshold."""
+        plans: list[tuple[Any, Any, list[uuid.UUID], int]] = [
+            (Service, ServiceStatus.RETIRED, *self._unseen(Service, ServiceStatus.RETIRED, run)),
+            (Location, RecordStatus.RETIRED, *self._unseen(Location, RecordStatus.RETIRED, run)),
+            (Organisation, RecordStatus.RETIRED, *self._unseen(Organisation, RecordStatus.RETIRED, run)),
+        ]
+        if not force:
+            for model, _, unseen, total in plans:
+                if total and len(unseen) / total > self.retire_threshold:
+                    return (
+                        f"refused to retire {len(unseen)} of {total} {model.__tablename__} rows of {run.source} "
+                        f"(more than {self.retire_threshold:.0%}); nothing retired. Check the source, then run with --force"
+                    )
+        now = self.now()
+        retired_services: set[uuid.UUID] = set()
+        for model, retired_status, unseen, _ in plans:
+            for start in range(0, len(unseen), 500):
+                chunk = unseen[start : start + 500]
+                self.session.execute(
+                    update(model).where(model.id.in_(chunk)).values(status=retired_status, updated_at=now),
+                    execution_options={"synchronize_session": False},
+                )
+            if model is Service:
+                retired_services.update(unseen)
+                report.retired += len(unseen)
+        Store(
+            self.session, run_id=run.id or 0, now=now, known_municipalities=self.known_municipalities
+        ).record_changes(retired_services)
+        self.session.commit()
+        if retired_services and self.after_commit is not None:
+            self.after_commit(retired_services)
+        return None
