@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -77,6 +78,9 @@ class Settings(BaseSettings):
     lahella_group: str | None = None
     lahella_auth_token: SecretStr | None = None
     lahella_refresh_token: SecretStr | None = None
+    lahella_partner_token: SecretStr | None = None
+    lahella_organisation_name: str | None = None
+    lahella_business_id: str | None = None
     linkedevents_base_url: str = "https://api.hel.fi/linkedevents/v1"
     linkedevents_publisher: str | None = None
     http_timeout_seconds: float = 30.0
@@ -106,6 +110,13 @@ class Settings(BaseSettings):
             if not (len(code) == 3 and code.isdigit()):
                 raise ValueError(f"municipality codes are three digits (e.g. 398), got {code!r}")
         return value
+
+    @field_validator("lahella_business_id")
+    @classmethod
+    def _check_business_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{7}-\d", value.strip()):
+            raise ValueError(f"LAHELLA_BUSINESS_ID is a Y-tunnus such as 1234567-8, got {value!r}")
+        return value.strip() if value else None
 
     @field_validator("sync_retire_threshold")
     @classmethod

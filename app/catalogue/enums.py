@@ -56,6 +56,8 @@ class Taxonomy(StrEnum):
     KEYWORD = "keyword"  # free keywords from the source
     LAHELLA_THEME = "lahella_theme"  # ht_*
     LAHELLA_FORMAT = "lahella_format"  # hm_*
+    LAHELLA_TYPE = "lahella_type"  # hobby | support | voluntary (theme_mapping.csv only)
+    LINKEDEVENTS_KEYWORD = "linkedevents_keyword"  # yso:p916, helsinki:..., as LinkedEvents sends them
     FORMAT = "format"  # group, individual, online, drop-in, course ...
 
 
