@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -9,18 +10,29 @@ from sqlmodel import Session
 
 from app.catalogue.models import Service
 from search.indexer import rebuild
+from search.meilisearch_index import MeilisearchIndex
 from search.tantivy_index import TantivyIndex
 from tests.search.catalogue import build_catalogue
+from tests.search.meili import MeilisearchServer, running_meilisearch
 
-ENGINES = ["tantivy"]
+ENGINES = ["tantivy", "meilisearch"]
 
 
 @pytest.fixture(params=ENGINES)
-def engine_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], TantivyIndex]]:
+def engine_factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], object]]:
     if request.param == "tantivy":
         yield TantivyIndex
+    elif request.param == "meilisearch":
+        server = request.getfixturevalue("meilisearch_server")
+        yield lambda: MeilisearchIndex(server.url, index_uid=f"test_{uuid.uuid4().hex[:12]}")
     else:  # pragma: no cover
         raise pytest.UsageError(request.param)
+
+
+@pytest.fixture(scope="session")
+def meilisearch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeilisearchServer]:
+    with running_meilisearch(tmp_path_factory.mktemp("meili")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -62,14 +62,14 @@ def test_filters_and_near(api, catalogue) -> None:
         ({"radius_km": "0", "near": "60,25"}, "radius_km must be greater than 0"),
     ],
 )
-def test_bad_parameters_are_a_readable_422(api, params, fragment: str) -> None:
-    response = api.get("/api/v1/search", params=params, headers={"Accept-Language": "en"})
+def test_bad_parameters_are_a_readable_422(client, params, fragment: str) -> None:
+    response = client.get("/api/v1/search", params=params, headers={"Accept-Language": "en"})
     assert response.status_code == 422
     assert fragment in response.json()["message"]
 
 
-def test_bad_parameters_in_finnish(api) -> None:
-    response = api.get("/api/v1/search", params={"near": "x"}, headers={"Accept-Language": "fi"})
+def test_bad_parameters_in_finnish(client) -> None:
+    response = client.get("/api/v1/search", params={"near": "x"}, headers={"Accept-Language": "fi"})
     assert response.status_code == 422
     assert "leveys" in response.json()["message"]
 
