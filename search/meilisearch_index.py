@@ -288,10 +288,8 @@ class MeilisearchIndex:
             "highlightPostTag": _POST,
             "matchingStrategy": strategy,
         }
-        if (
-            (query.near is not None
-            and query.sort == Sort.DISTANCE)
-            or (query.near is not None and query.radius_km is not None)
+        if (query.near is not None and query.sort == Sort.DISTANCE) or (
+            query.near is not None and query.radius_km is not None
         ):
             lat, lon = query.near  # type: ignore[misc]
             params["sort"] = [f"_geoPoint({lat:.6f}, {lon:.6f}):asc"]
