@@ -11,7 +11,8 @@ the sets of ids already seen are the only state kept across pages.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -318,6 +319,7 @@ def make_v11_source(
     timeout: float,
     from_dir: Path | None = None,
     policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> PtvV11Source:
     """A v11 source over HTTP, or over recorded files when `from_dir` is given."""
     transport = None
@@ -328,4 +330,4 @@ def make_v11_source(
         base_url = "http://replay.invalid"
     # No auth header on v11: PTV answers 500 to reads that carry one.
     client = make_client(base_url, timeout=timeout, transport=transport)
-    return PtvV11Source(JsonFetcher(client, policy=policy), context, municipalities)
+    return PtvV11Source(JsonFetcher(client, policy=policy, sleep=sleep), context, municipalities)
