@@ -108,7 +108,7 @@ def test_weekly_rows_single_day_range_and_over_midnight() -> None:
 
 
 def test_schedules_weekly_exceptions_and_always_open() -> None:
-    hours = [
+    hours: list[dict] = [
         {
             "serviceHourType": "DaysOfTheWeek",
             "validFrom": None,
