@@ -29,6 +29,7 @@ from app.catalogue.models import (
     ServiceTerm,
 )
 from app.models_base import new_id
+from integrations.dedupe import resolve_cross_source
 from integrations.records import (
     ContactRecord,
     LocationRecord,
@@ -346,6 +347,17 @@ class Store:
         missing = sorted({r.organisation_external_id for r in records} - organisations.keys())
         if missing:
             raise StoreError(f"organisation {missing[0]} is not stored")
+        # A record new to its source may be a service another source already lists (dedupe.py):
+        # it then updates that row in place, or only adds its provenance to it.
+        resolution = resolve_cross_source(
+            self.session,
+            [r for r in records if r.provenance.external_id not in existing],
+            organisations=organisations,
+            locations=locations,
+            run_id=self.run_id,
+            now=self.now,
+        )
+        existing.update(resolution.takeovers)
         inserts: list[dict[str, Any]] = []
         replaced: list[uuid.UUID] = []
         unchanged: list[uuid.UUID] = []
@@ -355,6 +367,15 @@ class Store:
         schedules: list[dict[str, Any]] = []
         contacts: list[dict[str, Any]] = []
         for record in records:
+            absorbed = resolution.absorbed.get(record.provenance.external_id)
+            if absorbed is not None:
+                service_id, changed = absorbed
+                if changed:
+                    outcome.updated += 1
+                    outcome.changed_service_ids.add(service_id)
+                else:
+                    outcome.unchanged += 1
+                continue
             digest = content_hash(record)
             row = existing.get(record.provenance.external_id)
             if row is not None and row.content_hash == digest and row.status != ServiceStatus.RETIRED:

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select, update
 from sqlmodel import Session, col
 
 from app.catalogue.enums import RecordStatus, ServiceStatus
-from app.catalogue.models import Location, Organisation, Service, SyncError, SyncRun
+from app.catalogue.models import Location, Organisation, Service, ServiceSourceLink, SyncError, SyncRun
 from app.timeutil import utcnow
 from integrations.records import Page, RecordFailure
 from integrations.source import CrawlState, SyncMode, SyncSource
@@ -300,6 +300,16 @@ class SyncEngine:
                 .values(status=ServiceStatus.RETIRED, updated_at=self.now(), last_seen_run_id=run.id),
                 execution_options={"synchronize_session": False},
             )
+        # The same removal of a provenance that another source's service holds (dedupe.py).
+        self.session.execute(
+            update(ServiceSourceLink)
+            .where(
+                col(ServiceSourceLink.source) == run.source,
+                col(ServiceSourceLink.external_id).in_(list(external_ids)),
+            )
+            .values(status=RecordStatus.RETIRED),
+            execution_options={"synchronize_session": False},
+        )
         return ids
 
     def _unseen(self, model: Any, retired: Any, run: SyncRun) -> tuple[list[uuid.UUID], int]:
@@ -340,6 +350,20 @@ class SyncEngine:
             if model is Service:
                 retired_services.update(unseen)
                 report.retired += len(unseen)
+        # Provenances this source gives to services another source holds (dedupe.py), not seen now.
+        self.session.execute(
+            update(ServiceSourceLink)
+            .where(
+                col(ServiceSourceLink.source) == run.source,
+                col(ServiceSourceLink.status) == RecordStatus.ACTIVE,
+                or_(
+                    col(ServiceSourceLink.last_seen_run_id).is_(None),
+                    col(ServiceSourceLink.last_seen_run_id) != run.id,
+                ),
+            )
+            .values(status=RecordStatus.RETIRED),
+            execution_options={"synchronize_session": False},
+        )
         Store(
             self.session, run_id=run.id or 0, now=now, known_municipalities=self.known_municipalities
         ).record_changes(retired_services)

@@ -43,6 +43,7 @@ def replay(context: MappingContext) -> Callable[[Path], LahellaSource]:
 
 
 def _services(session: Session) -> dict[str, Service]:
+    session.expire_all()  # the store writes with bulk statements: read the rows afresh
     rows = session.exec(select(Service).where(Service.source == Source.LAHELLA)).all()
     return {row.external_id: row for row in rows}
 

@@ -38,6 +38,7 @@ def replay(context: MappingContext) -> Callable[[Path], LinkedEventsSource]:
 
 
 def _services(session: Session) -> dict[str, Service]:
+    session.expire_all()  # the store writes with bulk statements: read the rows afresh
     rows = session.exec(select(Service).where(Service.source == Source.LINKEDEVENTS)).all()
     return {row.external_id: row for row in rows}
 
