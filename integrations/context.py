@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
@@ -24,6 +24,17 @@ class MappingContext:
     themes_by_code: Mapping[tuple[str, str], frozenset[str]]
     theme_labels: Mapping[str, Text] = field(default_factory=dict)
     postal_codes: Mapping[str, PostalCode] = field(default_factory=dict)
+    # Municipality code -> (region code, wellbeing services county code), for areas given as either.
+    municipality_areas: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def municipalities_in(self, *, regions: Iterable[str] = (), counties: Iterable[str] = ()) -> list[str]:
+        """The municipalities of the given regions (maakunta) and wellbeing services counties."""
+        wanted_regions, wanted_counties = set(regions), set(counties)
+        return sorted(
+            code
+            for code, (region, county) in self.municipality_areas.items()
+            if region in wanted_regions or county in wanted_counties
+        )
 
     @property
     def hyte_service_classes(self) -> frozenset[str]:
@@ -39,10 +50,15 @@ def load_mapping_context(session: Session, settings: Settings) -> MappingContext
         theme.code: Text(fi=theme.name_fi, sv=theme.name_sv, en=theme.name_en)
         for theme in session.exec(select(Theme)).all()
     }
+    areas = {
+        municipality.code: (municipality.region_code, municipality.wellbeing_county_code)
+        for municipality in session.exec(select(Municipality)).all()
+    }
     return MappingContext(
         served_municipalities=frozenset(served_municipality_codes(session, settings)),
-        known_municipalities=frozenset(session.exec(select(Municipality.code)).all()),
+        known_municipalities=frozenset(areas),
         themes_by_code=mapping,
         theme_labels=themes,
         postal_codes=load_postal_codes(),
+        municipality_areas=areas,
     )

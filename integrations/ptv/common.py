@@ -364,3 +364,51 @@ def accessibility_text(entrances: Iterable[Mapping[str, Any]] | None) -> Text:
                 title = getattr(heading, language)
                 lines[language].append(f"{title}: {body}" if title else body)
     return Text(**{language: "\n".join(found) or None for language, found in lines.items()})
+
+
+def continuous_rows(
+    day_from: Any, day_to: Any, opens: time | None, closes: time | None
+) -> list[tuple[str, time | None, time | None, bool]]:
+    """Rows for one continuous stretch, e.g. open nonstop from Monday 08:00 to Friday 16:00."""
+    first, last = day_index(day_from), day_index(day_to)
+    if first is None:
+        return []
+    if last is None or last == first:
+        over_midnight = opens is not None and closes is not None and closes <= opens
+        return [(BYDAY[first], opens, closes, over_midnight)]
+    days = [(first + offset) % 7 for offset in range(((last - first) % 7) + 1)]
+    midnight = time(0, 0)
+    rows: list[tuple[str, time | None, time | None, bool]] = [
+        (BYDAY[first], opens or midnight, midnight, True)
+    ]
+    rows.extend((BYDAY[day], midnight, midnight, True) for day in days[1:-1])
+    rows.append((BYDAY[days[-1]], midnight, closes or midnight, closes is None or closes == midnight))
+    return rows
+
+
+def municipality_from_place(
+    postal_code: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    postal_codes: Mapping[str, Any],
+    *,
+    max_km: float = 15.0,
+) -> str | None:
+    """A place's municipality where the source gives no code (PTV v12): by postal code, else by the
+    nearest postal-code point within `max_km` of its coordinates. Never from a service's area."""
+    if postal_code and postal_code in postal_codes:
+        return str(postal_codes[postal_code].municipality_code)
+    if latitude is None or longitude is None:
+        return None
+    import math
+
+    best: tuple[float, str] | None = None
+    cos_lat = math.cos(math.radians(latitude))
+    for entry in postal_codes.values():
+        # Equirectangular distance: exact enough at these distances, and cheap for 3,600 points.
+        dx = (entry.longitude - longitude) * cos_lat * 111.32
+        dy = (entry.latitude - latitude) * 110.57
+        distance = math.hypot(dx, dy)
+        if best is None or distance < best[0]:
+            best = (distance, entry.municipality_code)
+    return best[1] if best and best[0] <= max_km else None

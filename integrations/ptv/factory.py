@@ -16,7 +16,7 @@ def directory_version(directory: Path) -> str:
     """'v11' for v11 list pages (Service_{code}_page{N}.json), 'v12' for v12 search pages."""
     if any(directory.glob("Service_*_page*.json")) or any(directory.glob("ServiceChannel_*_page*.json")):
         return "v11"
-    if any(directory.glob("service_search_page*.json")):
+    if any(directory.glob("service_search*.json")):
         return "v12"
     raise IntegrationError(f"{directory} holds no recorded PTV pages (see the README, Sync)")
 
@@ -37,5 +37,15 @@ def make_source(
             from_dir=from_dir,
         )
     if version == "v12":
-        raise IntegrationError("the PTV v12 client is not in this version yet: set PTV_API_VERSION=v11")
+        from integrations.ptv.v12.client import make_v12_source
+
+        key = settings.ptv_api_key.get_secret_value() if settings.ptv_api_key else None
+        return make_v12_source(
+            context,
+            municipalities,
+            base_url=settings.ptv_base_url,
+            api_key=key,
+            timeout=settings.http_timeout_seconds,
+            from_dir=from_dir,
+        )
     raise IntegrationError(f"PTV_API_VERSION must be v12 or v11, not {version!r}")
