@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlmodel import Session, select
 
@@ -36,7 +37,7 @@ class MappingContext:
             if region in wanted_regions or county in wanted_counties
         )
 
-    @property
+    @cached_property  # asked once per PTV service: computed once per run
     def hyte_service_classes(self) -> frozenset[str]:
         """The PTV service classes we import: those the mapping table gives a theme."""
         return frozenset(

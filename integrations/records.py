@@ -9,10 +9,8 @@ References between records are by the source's own ids (`external_id`); the engi
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -174,16 +172,12 @@ class Page:
         return len(self.organisations) + len(self.locations) + len(self.services) + len(self.failures)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    raise TypeError(f"not serialisable: {type(value).__name__}")
-
-
 def content_hash(record: OrganisationRecord | LocationRecord | ServiceRecord) -> str:
     """A stable hash of everything a record says except when we fetched it.
 
     `source_modified_at` is part of the record: a source that touches its timestamp changed the row.
+    The records are frozen dataclasses of strings, numbers, dates, times and tuples, whose generated
+    repr spells out every field in declaration order: a faithful encoding, and several times faster
+    than `asdict` + JSON (which deep-copies the record), which matters at 100,000 records per run.
     """
-    payload = json.dumps(asdict(record), sort_keys=True, default=_json_default, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()

@@ -148,7 +148,13 @@ def _demo(store: Any) -> dict[str, bool]:
 
 def _bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(model), rows)
+        # A Core insert of the table: one executemany per table and page. (The ORM's bulk insert
+        # leaves out None values and splits the batch by the pattern of missing values: nearly one
+        # statement per row.) Core needs the same keys in every row: a missing one is NULL.
+        keys = set().union(*rows)
+        if any(len(row) != len(keys) for row in rows):
+            rows = [{key: row.get(key) for key in keys} for row in rows]
+        session.execute(insert(model.__table__), rows)
 
 
 def _mark_seen(session: Session, model: Any, ids: list[uuid.UUID], run_id: int, now: datetime) -> None:

@@ -14,6 +14,16 @@ _BLOCK_END = re.compile(r"</(p|div|h[1-6]|ul|ol|table|tr|blockquote)>|<br\s*/?>"
 _LIST_ITEM = re.compile(r"<li[^>]*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# Anything Markdown or HTML could read as markup. Text without any of it is plain already
+# (tests/integrations/test_text_fast_path.py checks that on every text of the demo data).
+_MARKUP = re.compile(
+    r"[<>&*_`\[\]#|~\\]"  # tags, entities, emphasis, code, links, headings, quotes, tables, escapes
+    r"|^\s*(?:[-+=]|\d+[.)])(?:\s|$)"  # list items
+    r"|^(?: {4}|\t)"  # indented code
+    r"|\n\s*[-=]+\s*$"  # heading underlines
+    r"| {2,}$",  # hard line breaks
+    re.MULTILINE,
+)
 
 
 @cache
@@ -32,12 +42,23 @@ def safe_text(value: str | None) -> str | None:
     value = value.strip()
     if not value:
         return None
+    if not _MARKUP.search(value):
+        # Plain text (most of PTV's): Markdown would only wrap it in paragraphs; skip the parser.
+        return _tidy(value)
+    return _from_markup(value)
+
+
+def _from_markup(value: str) -> str | None:
     rendered = _markdown().render(value)
     rendered = _LIST_ITEM.sub("\n- ", rendered)
     rendered = _BLOCK_END.sub("\n\n", rendered)
     stripped = nh3.clean(rendered, tags=set(), attributes={}, strip_comments=True)
     text = html.unescape(stripped)
     text = _TAG.sub("", text)  # nothing should be left; belt and braces for unknown constructs
+    return _tidy(text)
+
+
+def _tidy(text: str) -> str | None:
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     text = _BLANK_LINES.sub("\n\n", text).strip()
