@@ -36,6 +36,7 @@ class ReplayApi:
     faults: list[Fault] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     timeout_sleep: float = 1.0
+    archived: list[str] = field(default_factory=list)  # service ids archived "since" any date
 
     def fault_for(self, target: str) -> Fault | None:
         for fault in self.faults:
@@ -69,6 +70,28 @@ class ReplayApi:
                 pool = [item for items in source.values() for item in items]
             found = {str(item["id"]).lower(): item for item in pool if str(item["id"]).lower() in wanted}
             return 200, list(found.values())
+        if len(parts) == 3 and "date" in query:
+            # /api/v11/{Kind}?date=...: ids of items modified since the date ([&archived=true]: archived)
+            since = query["date"][0]
+            if query.get("archived", [""])[0] == "true":
+                ids = list(self.archived) if parts[2] == "Service" else []
+            else:
+                source = self.services if parts[2] == "Service" else self.channels
+                ids = [
+                    str(item["id"])
+                    for items in source.values()
+                    for item in items
+                    if item["modified"][:19] >= since
+                ]
+            page = int(query.get("page", ["1"])[0])
+            count = (len(ids) + self.page_size - 1) // self.page_size
+            chunk = ids[(page - 1) * self.page_size : page * self.page_size]
+            return 200, {
+                "pageNumber": page,
+                "pageSize": self.page_size,
+                "pageCount": count,
+                "itemList": [{"id": i, "name": "x"} for i in chunk],
+            }
         return 404, {"message": "no such endpoint"}
 
 

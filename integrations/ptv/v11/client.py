@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -39,6 +39,7 @@ from integrations.source import CrawlState, SyncMode
 log = logging.getLogger(__name__)
 
 API = "/api/v11"
+CLOCK_MARGIN = timedelta(minutes=5)  # our clock against PTV's
 BATCH = 100  # list?guids= takes at most 100 ids
 
 
@@ -59,6 +60,7 @@ class PtvV11Source:
         self.channels: dict[str, ChannelInfo] = {}
         self.organisations_done: set[str] = set()
         self.services_done: set[str] = set()
+        self.retire_out_of_scope = False
 
     # -- paging -----------------------------------------------------------------------------
 
@@ -205,6 +207,8 @@ class PtvV11Source:
             record = self._map(service_from_v11, item, page, state, self.channels)
             if record is not None:
                 services.append(record)
+            elif self.retire_out_of_scope and not any(f.external_id == item.get("id") for f in page.failures):
+                page.retired_service_ids.append(str(item.get("id")).lower())
         self._organisations([service.organisation_external_id for service in services], page, state)
         page.services.extend(services)
         return page
@@ -225,9 +229,16 @@ class PtvV11Source:
             for label, items in self._list_pages(path, {}, state):
                 yield self._service_page(label, items, state)
 
-    def _changed_ids(self, kind: str, since: datetime, state: CrawlState) -> list[str]:
+    def _changed_ids(
+        self, kind: str, since: datetime, state: CrawlState, *, archived: bool = False
+    ) -> list[str]:
+        """Ids of items of `kind` changed (or, with `archived`, archived) since the date, UTC."""
         ids: list[str] = []
-        params = {"date": since.strftime("%Y-%m-%dT%H:%M:%S")}
+        params: dict[str, Any] = {
+            "date": (since.astimezone(UTC) - CLOCK_MARGIN).strftime("%Y-%m-%dT%H:%M:%S")
+        }
+        if archived:
+            params["archived"] = "true"
         for _label, items in self._list_pages(f"{API}/{kind}", params, state):
             for item in items:
                 if isinstance(item, Mapping) and item.get("id"):
@@ -242,10 +253,17 @@ class PtvV11Source:
             yield self._channel_page(
                 f"{API}/ServiceChannel/list ({len(batch)} changed)", items, state, only_served=True
             )
+        # A changed service that left our scope (area, class, unpublished) is retired at once.
+        self.retire_out_of_scope = True
         service_ids = self._changed_ids("Service", since, state)
         for batch in _batches(service_ids):
             items = list(self._by_ids("Service", batch, state))
             yield self._service_page(f"{API}/Service/list ({len(batch)} changed)", items, state)
+        archived = self._changed_ids("Service", since, state, archived=True)
+        for batch in _batches(archived):
+            yield Page(
+                label=f"{API}/Service?archived=true ({len(batch)} archived)", retired_service_ids=batch
+            )
 
 
 # -- replay -----------------------------------------------------------------------------------
@@ -302,12 +320,13 @@ class V11DirectoryIndex:
             wanted = [guid.lower() for guid in query["guids"][0].split(",") if guid]
             items = self._items().get(parts[2], {})
             return json.dumps([items[guid] for guid in wanted if guid in items]).encode()
-        # /api/v11/{Kind}?date=...: changed ids; a directory holds a full crawl, so nothing changed.
+        # /api/v11/{Kind}?date=...[&archived=true]: changed or archived ids, from
+        # {Kind}_changed_page{N}.json / {Kind}_archived_page{N}.json; none recorded: nothing changed.
         if len(parts) == 3 and "date" in query:
-            return (
-                read_file(directory / f"{parts[2]}_changed_page{query.get('page', ['1'])[0]}.json")
-                or json.dumps({"pageNumber": 1, "pageSize": 100, "pageCount": 0, "itemList": []}).encode()
-            )
+            name = "archived" if query.get("archived", [""])[0] == "true" else "changed"
+            page = query.get("page", ["1"])[0]
+            empty = {"pageNumber": 1, "pageSize": 100, "pageCount": 0, "itemList": []}
+            return read_file(directory / f"{parts[2]}_{name}_page{page}.json") or json.dumps(empty).encode()
         return None
 
 

@@ -68,6 +68,7 @@ class PtvV12Source:
         self.channels: dict[str, ChannelSummary] = {}
         self.organisations_done: set[str] = set()
         self.services_done: set[str] = set()
+        self.retire_out_of_scope = False
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -261,6 +262,7 @@ class PtvV12Source:
         cutoff = since - COPY_LAG if mode is SyncMode.INCREMENTAL and since is not None else None
         if cutoff is not None:
             published = {"publishedAtOrAfter": iso_utc(cutoff)}
+            self.retire_out_of_scope = True
         area_filters = self._area_filters()
         state.expected_pages = len(area_filters) * (1 + len(batches(self.classes)))
         for area in area_filters:
