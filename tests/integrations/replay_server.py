@@ -74,7 +74,7 @@ class ReplayApi:
             # /api/v11/{Kind}?date=...: ids of items modified since the date ([&archived=true]: archived)
             since = query["date"][0]
             if query.get("archived", [""])[0] == "true":
-                ids = list(self.archived) if parts[2] == "Service" else []
+                ids: list[str] = list(self.archived) if parts[2] == "Service" else []
             else:
                 source = self.services if parts[2] == "Service" else self.channels
                 ids = [
@@ -85,12 +85,12 @@ class ReplayApi:
                 ]
             page = int(query.get("page", ["1"])[0])
             count = (len(ids) + self.page_size - 1) // self.page_size
-            chunk = ids[(page - 1) * self.page_size : page * self.page_size]
+            id_chunk = ids[(page - 1) * self.page_size : page * self.page_size]
             return 200, {
                 "pageNumber": page,
                 "pageSize": self.page_size,
                 "pageCount": count,
-                "itemList": [{"id": i, "name": "x"} for i in chunk],
+                "itemList": [{"id": i, "name": "x"} for i in id_chunk],
             }
         return 404, {"message": "no such endpoint"}
 
