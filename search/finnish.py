@@ -25,6 +25,7 @@ _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 MIN_PART_LENGTH = 3
 
 
+@lru_cache(maxsize=100_000)
 def fold(word: str) -> str:
     """Lowercase and strip diacritics (ä -> a, ö -> o, å -> a), as both engines compare words."""
     decomposed = unicodedata.normalize("NFKD", word.lower())

@@ -223,7 +223,10 @@ class MeilisearchIndex:
                 self._wait(self._client.swap_indexes([{"indexes": [self.uid, build_uid]}]), TASK_BASE_MS)
             finally:
                 # After the swap the build index holds the old documents; before it, a failed build.
-                self._client.delete_index(build_uid)
+                try:
+                    self._wait(self._client.delete_index(build_uid), TASK_BASE_MS)
+                except Exception as exc:  # the server went away: the leftover is harmless, say so
+                    log.warning("could not delete Meilisearch index %s: %s", build_uid, exc)
             return count
 
     def apply(self, upserts: Sequence[SearchDocument], deletes: Iterable[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search.finnish import analyse_word, fold, words
 from search.types import SearchQuery
@@ -26,6 +27,7 @@ class QueryWord:
     base_forms: tuple[str, ...]  # folded Finnish base forms, other than the word itself
     prefix: bool  # the last word of the query: may be unfinished
     typos: int  # edits allowed, as Meilisearch's defaults: 1 from 5 letters, 2 from 9
+    known: bool = False  # the Finnish dictionary knows the word: it is spelled right
 
     @property
     def lemma(self) -> str:
@@ -55,31 +57,46 @@ def analyse_query(q: str) -> list[QueryWord]:
                 text=word,
                 folded=folded,
                 base_forms=bases,
-                prefix=position == len(unique) - 1 and not q.rstrip().endswith((" ", '"')),
+                prefix=position == len(unique) - 1 and not q.endswith((" ", '"')),
                 typos=allowed_typos(folded),
+                known=bool(analysis.base_forms),
             )
         )
     return result
 
 
+@lru_cache(maxsize=200_000)
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance with adjacent transpositions, stopping early above `limit`."""
+    """Levenshtein distance with adjacent transpositions, or limit + 1 when it is above `limit`.
+
+    Only the band of cells within `limit` of the diagonal can hold a distance <= limit.
+    """
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    over = limit + 1
     previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                value = min(value, previous2[j - 2] + 1)
-            current.append(value)
-        if min(current) > limit:
-            return limit + 1
+    previous = [j if j <= limit else over for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        current = [i if i <= limit else over] + [over] * len(b)
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        ca = a[i - 1]
+        best = current[0]
+        for j in range(low, high + 1):
+            cb = b[j - 1]
+            value = previous[j - 1] + (ca != cb)
+            if previous[j] + 1 < value:
+                value = previous[j] + 1
+            if current[j - 1] + 1 < value:
+                value = current[j - 1] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and previous2[j - 2] + 1 < value:
+                value = previous2[j - 2] + 1
+            current[j] = min(value, over)
+            if value < best:
+                best = value
+        if best > limit:
+            return over
         previous2, previous = previous, current
-    return previous[-1]
+    return min(previous[-1], over)
 
 
 def word_matches(query_word: QueryWord, folded_word: str, folded_lemmas: Iterable[str] = ()) -> bool:
@@ -92,7 +109,9 @@ def word_matches(query_word: QueryWord, folded_word: str, folded_lemmas: Iterabl
                 return True
             if query_word.prefix and len(target) >= 2 and candidate.startswith(target):
                 return True
-            if query_word.typos and len(candidate) >= 4:
+            # Typos are looked for only in words that begin like the query word: cheap, and a
+            # highlight on a word that differs from its first letter would puzzle the reader.
+            if query_word.typos and len(candidate) >= 4 and candidate[:1] == target[:1]:
                 heads = {candidate, candidate[: len(target)]} if query_word.prefix else {candidate}
                 if any(edit_distance(h, target, query_word.typos) <= query_word.typos for h in heads):
                     return True

@@ -13,16 +13,35 @@ SNIPPET_CHARS = 180
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def _matches(query_words: Sequence[QueryWord], token: str) -> bool:
+SCANNED_CHARS = 1000  # a snippet comes from the beginning of a text; the rest is not scanned
+
+
+def _matches(query_words: Sequence[QueryWord], token: str, seen: dict[str, bool]) -> bool:
     lowered = token.lower()
+    known = seen.get(lowered)
+    if known is not None:
+        return known
     analysis = analyse_word(lowered)
     lemmas = [fold(b) for b in (*analysis.base_forms, *analysis.parts)]
-    return any(word_matches(w, fold(lowered), lemmas) for w in query_words)
+    matched = any(word_matches(w, fold(lowered), lemmas) for w in query_words)
+    seen[lowered] = matched
+    return matched
 
 
-def highlight(text: str, query_words: Sequence[QueryWord], limit: int = SNIPPET_CHARS) -> str | None:
+def highlight(
+    text: str,
+    query_words: Sequence[QueryWord],
+    limit: int = SNIPPET_CHARS,
+    seen: dict[str, bool] | None = None,
+) -> str | None:
     """An excerpt of text around the first matched word, or None when no word matches."""
-    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text) if _matches(query_words, m.group(0))]
+    seen = {} if seen is None else seen
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer(text, 0, SCANNED_CHARS):
+        if spans and match.start() > spans[0][0] + limit:
+            break
+        if _matches(query_words, match.group(0), seen):
+            spans.append((match.start(), match.end()))
     if not spans:
         return None
     start = max(0, spans[0][0] - 60)
@@ -54,9 +73,10 @@ def snippet_for(
     if not query_words:
         return None
     order = [lang, *(other for other in ("fi", "sv", "en") if other != lang)]
+    seen: dict[str, bool] = {}
     for by_lang in fields:
         for language in order:
             text = by_lang.get(language)
-            if text and (excerpt := highlight(text, query_words)):
+            if text and (excerpt := highlight(text, query_words, seen=seen)):
                 return excerpt
     return None

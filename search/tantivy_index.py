@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ MAX_POINTS = 8  # distances use a service's first 8 places (fast fields are sing
 CANDIDATE_CAP = 50_000  # most documents a geo query ranks by exact distance
 NO_MIN_AGE, NO_MAX_AGE = 0, 200
 DISTANCE_RINGS_KM = (2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _FACET_FIELDS: dict[Facet, str] = {
     Facet.MUNICIPALITY: "municipality",
@@ -87,6 +88,9 @@ def _schema() -> tantivy.Schema:
             builder.add_text_field(name, tokenizer_name=tokenizer)
     for name in (*_FACET_FIELDS.values(), "cell"):
         builder.add_text_field(name, fast=name != "cell", tokenizer_name="raw")
+    # 63 bits of the service id, indexed and fast: geo queries collect the exact set of services
+    # within the radius from fast fields (no stored-document reads) to count facets over them.
+    builder.add_integer_field("key", indexed=True, fast=True)
     builder.add_integer_field("min_age", indexed=True, fast=True)
     builder.add_integer_field("max_age", indexed=True, fast=True)
     builder.add_integer_field("name_key", fast=True)
@@ -105,6 +109,7 @@ def _name_key(folded: str) -> int:
 def to_tantivy(doc: SearchDocument) -> tantivy.Document:
     fields: dict[str, Any] = {
         "id": doc.id,
+        "key": _key(doc.id),
         "min_age": doc.min_age if doc.min_age is not None else NO_MIN_AGE,
         "max_age": doc.max_age if doc.max_age is not None else NO_MAX_AGE,
         "name_key": _name_key(doc.name_key),
@@ -146,6 +151,10 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
     return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
 
 
+def _key(service_id: str) -> int:
+    return uuid.UUID(service_id).int >> 65
+
+
 def _count(result: tantivy.SearchResult) -> int:
     return int(getattr(result, "count", 0) or 0)  # the type stubs lack `count`
 
@@ -168,6 +177,7 @@ class TantivyIndex:
         self._analyzers = _analyzers()
         self._schema = _schema()
         self._generation: str | None = None
+        self._index: tantivy.Index | None
         if path is None:
             self._index = _new_index(None)
         else:
@@ -176,7 +186,11 @@ class TantivyIndex:
                 with self._writer_lock():
                     if not (path / "current").exists():
                         self._switch_to(self._fresh_generation())
-            self._index = self._open_current()
+            try:
+                self._index = self._open_current()
+            except Unavailable:
+                log.warning("search index at %s is from an older version: run `tarjotin reindex`", path)
+                self._index = None
 
     # -- generations on disk --------------------------------------------------------------------
 
@@ -215,6 +229,10 @@ class TantivyIndex:
     def _open_current(self) -> tantivy.Index:
         assert self._root is not None
         target = os.readlink(self._root / "current")
+        if not target.startswith(f"gen-{SCHEMA_VERSION}-"):
+            # Built by an older version with other fields: searches answer from the database
+            # (degraded) until `tarjotin reindex` builds a current one.
+            raise Unavailable("The search index must be rebuilt: run tarjotin reindex.")
         index = _new_index(self._root / target)
         self._generation = target
         return index
@@ -225,12 +243,13 @@ class TantivyIndex:
                 target = os.readlink(self._root / "current")
             except OSError as exc:
                 raise Unavailable("The search index directory is not readable.") from exc
-            if target != self._generation:
+            if target != self._generation or self._index is None:
                 with self._lock:
-                    if target != self._generation:
+                    if target != self._generation or self._index is None:
                         self._index = self._open_current()
             else:
                 self._index.reload()
+        assert self._index is not None
         return self._index
 
     # -- writing --------------------------------------------------------------------------------
@@ -271,7 +290,7 @@ class TantivyIndex:
     def apply(self, upserts: Sequence[SearchDocument], deletes: Iterable[str]) -> None:
         """Replace or add `upserts` and remove the services `deletes` in one commit."""
         with self._writer_lock():
-            index = self._index if self._root is None else self._open_current()
+            index = self._current() if self._root is None else self._open_current()
             writer = index.writer(heap_size=50_000_000, num_threads=1)
             for service_id in {*deletes, *(d.id for d in upserts)}:
                 writer.delete_documents_by_term("id", service_id)
@@ -336,11 +355,15 @@ class TantivyIndex:
                 term(f"name_{lang}", value, 4.0)
                 term(f"body_{lang}", value, 1.0)
                 term(f"terms_{lang}", value, 2.0)
-        if word.typos or (word.prefix and len(word.folded) >= 2):
-            for field in ("lemmas", "name_fi", "name_sv", "name_en", "terms_fi"):
-                fuzzy = Q.fuzzy_term_query(
-                    schema, field, word.folded, distance=word.typos, prefix=word.prefix
-                )
+        # A word Voikko knows is spelled right: looking for its typos would only cost time and
+        # bring in near-miss words. Unknown words (typos, Swedish, English, names) get them.
+        typos = 0 if word.known else word.typos
+        if typos or (word.prefix and len(word.folded) >= 2):
+            fields = (
+                ("lemmas", "name_fi", "name_sv", "name_en") if typos else ("lemmas", "name_fi", "name_sv")
+            )
+            for field in fields:
+                fuzzy = Q.fuzzy_term_query(schema, field, word.folded, distance=typos, prefix=word.prefix)
                 clauses.append(Q.boost_query(fuzzy, 0.5))
         return Q.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
 
@@ -428,7 +451,6 @@ class TantivyIndex:
 
         offset = (query.page - 1) * query.per_page
         wanted = offset + query.per_page
-        distances: dict[int, float] = {}
         page: list[tuple[Any, float | None]] = []  # (address, distance)
         facet_query = main
         if query.near is not None and (query.radius_km is not None or query.sort == Sort.DISTANCE):
@@ -457,18 +479,19 @@ class TantivyIndex:
                     break
             if query.radius_km is not None:
                 total = len(ranked)
-                if ranked and total < CANDIDATE_CAP:
-                    ids = (
-                        [str(searcher.doc(address)["id"][0]) for _d, _i, address in ranked]
-                        if total <= 2000
-                        else None
+                keys = searcher.fast_field_values("key", [address for _d, _i, address in ranked])
+                facet_query = (
+                    self._all(
+                        [
+                            main,
+                            tantivy.Query.term_set_query(
+                                self._schema, "key", [int(k) for k in keys if k is not None]
+                            ),
+                        ]
                     )
-                    if ids is not None:
-                        facet_query = self._all([main, tantivy.Query.term_set_query(self._schema, "id", ids)])
-                    elif (cells := self._cells_query(center, query.radius_km)) is not None:
-                        facet_query = self._all([main, cells])
-                elif not ranked:
-                    facet_query = tantivy.Query.empty_query()
+                    if ranked
+                    else tantivy.Query.empty_query()
+                )
             else:
                 total = _count(searcher.search(main, limit=1, count=True))
             page = [(address, d if math.isfinite(d) else None) for d, _i, address in ranked[offset:wanted]]
@@ -491,7 +514,6 @@ class TantivyIndex:
                 page = [(a, d if math.isfinite(d) else None) for a, d in zip(addresses, nearest, strict=True)]
             else:
                 page = [(a, None) for a in addresses]
-        del distances
 
         items = [self._hit(searcher.doc(address), distance, words, query.lang) for address, distance in page]
         return SearchResult(
@@ -505,7 +527,8 @@ class TantivyIndex:
 
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, list[FacetValue]]:
         aggregation = {
-            facet.value: {"terms": {"field": field, "size": 1000}} for facet, field in _FACET_FIELDS.items()
+            facet.value: {"terms": {"field": field, "size": 400 if facet is Facet.MUNICIPALITY else 100}}
+            for facet, field in _FACET_FIELDS.items()
         }
         answer = searcher.aggregate(query, aggregation)
         facets: dict[str, list[FacetValue]] = {}

@@ -1,0 +1,217 @@
+"""Generated catalogue for bench/search.py: realistic Finnish (and some Swedish) hyte listings.
+
+Deterministic for a seed. Names are compounds the way real listings are (kuntosaliryhmä,
+vertaistukiryhmä), texts are inflected, places are spread over real municipalities with jitter.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import time
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from app.catalogue.codes import load_postal_codes
+from app.catalogue.enums import OrganisationKind, ScheduleKind, Source, Taxonomy
+from app.catalogue.models import (
+    Location,
+    Organisation,
+    Schedule,
+    Service,
+    ServiceAtLocation,
+    ServiceTerm,
+)
+from app.timeutil import utcnow
+
+ACTIVITIES = [
+    # (name, inflected form for texts, theme, service class)
+    ("Kuntosali", "kuntosalilla", "liikunta", "P27.1"),
+    ("Kuntosaliryhmä", "kuntosaliryhmässä", "liikunta", "P27.1"),
+    ("Liikuntaryhmä", "liikuntaryhmässä", "liikunta", "P27.1"),
+    ("Vesijumppa", "vesijumpassa", "liikunta", "P27.1"),
+    ("Tasapainoharjoittelu", "tasapainoharjoittelussa", "liikunta", "P27.1"),
+    ("Tuolijumppa", "tuolijumpassa", "liikunta", "P27.1"),
+    ("Sauvakävely", "sauvakävelyllä", "luonto", "P27.1"),
+    ("Vertaistukiryhmä", "vertaistukiryhmässä", "vertaistuki", "P25.5"),
+    ("Keskusteluryhmä", "keskusteluryhmässä", "vertaistuki", "P25.5"),
+    ("Muistikahvila", "muistikahvilassa", "vertaistuki", "P25.5"),
+    ("Lukupiiri", "lukupiirissä", "kulttuuri", "P25.5"),
+    ("Kuoro", "kuorossa", "kulttuuri", "P25.5"),
+    ("Tanssikurssi", "tanssikurssilla", "liikunta", "P27.1"),
+    ("Kädentaitokerho", "kädentaitokerhossa", "kulttuuri", "P25.5"),
+    ("Ystävätoiminta", "ystävätoiminnassa", "vertaistuki", "P25.5"),
+    ("Ulkoiluretki", "ulkoiluretkellä", "luonto", "P27.1"),
+]
+AUDIENCES = [
+    ("senioreille", 65, None),
+    ("ikääntyneille", 65, None),
+    ("eläkeläisille", 60, None),
+    ("nuorille", 13, 17),
+    ("lapsiperheille", None, None),
+    ("omaishoitajille", None, None),
+    ("maahanmuuttajille", None, None),
+    ("työikäisille", 18, 64),
+    ("kaikille", None, None),
+]
+DETAILS = [
+    "Ohjaaja neuvoo ja tukee.",
+    "Kokoonnumme kerran viikossa.",
+    "Mukaan mahtuu uusia osallistujia.",
+    "Ei ennakkoilmoittautumista.",
+    "Toiminta on maksutonta.",
+    "Kahvitarjoilu.",
+    "Tilat ovat esteettömät.",
+    "Tule tutustumaan!",
+]
+SWEDISH = [
+    ("Seniorgymnastik", "Glad gymnastik med musik för pensionärer, på svenska."),
+    ("Promenadgrupp", "Vi promenerar tillsammans i lugnt tempo."),
+    ("Minneskafé", "Träffpunkt för personer med minnessjukdom och deras närstående."),
+    ("Läsecirkel", "Vi läser och diskuterar böcker."),
+]
+KINDS = [OrganisationKind.MUNICIPALITY, OrganisationKind.NGO, OrganisationKind.NGO, OrganisationKind.PARISH]
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+FEATURES = ["wheelchair", "rollator", "visual", "hearing"]
+
+
+def _municipality_points() -> list[tuple[str, float, float]]:
+    seen: dict[str, tuple[float, float]] = {}
+    for postal in load_postal_codes().values():
+        if postal.municipality_code and postal.latitude and postal.longitude:
+            seen.setdefault(postal.municipality_code, (postal.latitude, postal.longitude))
+    return [(code, lat, lon) for code, (lat, lon) in sorted(seen.items())]
+
+
+def generate(session: Session, services: int, seed: int = 5) -> dict[str, int]:
+    """Insert `services` services with organisations, places, terms and schedules; flush only."""
+    rng = random.Random(seed)
+    now = utcnow()
+    places = _municipality_points()
+    provenance: dict[str, Any] = {
+        "source": Source.PTV.value,
+        "first_seen_at": now,
+        "last_synced_at": now,
+        "created_at": now,
+        "updated_at": now,
+        "is_demo": False,
+    }
+    organisations = []
+    for i in range(max(50, services // 50)):
+        code, _lat, _lon = rng.choice(places)
+        organisations.append(
+            {
+                "id": uuid.uuid4(),
+                "kind": rng.choice(KINDS).value,
+                "name_fi": f"Yhdistys {i} ry",
+                "municipality_code": code,
+                "external_id": f"bench-org-{i}",
+                "status": "active",
+                "accessibility_features": None,
+                **provenance,
+            }
+        )
+    for org in organisations:
+        org.pop("accessibility_features")
+    locations = []
+    for i in range(max(100, services // 5)):
+        code, lat, lon = rng.choice(places)
+        locations.append(
+            {
+                "id": uuid.uuid4(),
+                "name_fi": f"Toimipaikka {i}",
+                "municipality_code": code,
+                "latitude": lat + rng.uniform(-0.08, 0.08),
+                "longitude": lon + rng.uniform(-0.15, 0.15),
+                "accessibility_features": rng.sample(FEATURES, rng.randint(0, 2)),
+                "external_id": f"bench-loc-{i}",
+                "status": "active",
+                **provenance,
+            }
+        )
+    session.execute(insert(Organisation), organisations)
+    session.execute(insert(Location), locations)
+    rows: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    schedules: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if rows:
+            session.execute(insert(Service), rows)
+            session.execute(insert(ServiceTerm), terms)
+            session.execute(insert(ServiceAtLocation), links)
+            session.execute(insert(Schedule), schedules)
+        for batch in (rows, terms, links, schedules):
+            batch.clear()
+
+    for i in range(services):
+        service_id = uuid.uuid4()
+        organisation = rng.choice(organisations)
+        row: dict[str, Any] = {
+            "id": service_id,
+            "organisation_id": organisation["id"],
+            "external_id": f"bench-service-{i}",
+            "status": "active",
+            **provenance,
+        }
+        if rng.random() < 0.05:
+            name_sv, summary_sv = rng.choice(SWEDISH)
+            row.update(
+                name_sv=f"{name_sv} {i}",
+                summary_sv=summary_sv,
+                languages=["sv"],
+                name_fi=f"Ruotsinkielinen toiminta {i}",
+            )
+            theme, service_class = "liikunta", "P27.1"
+            min_age = max_age = None
+        else:
+            name, inflected, theme, service_class = rng.choice(ACTIVITIES)
+            audience, min_age, max_age = rng.choice(AUDIENCES)
+            details = " ".join(rng.sample(DETAILS, 3))
+            row.update(
+                name_fi=f"{name} {audience}",
+                summary_fi=f"{inflected.capitalize()} {audience} {rng.choice(['Lahdessa', 'keskustassa', 'kylätalolla', 'kirjastolla'])}.",
+                description_fi=f"Tervetuloa {inflected}! {details}",
+                languages=["fi"],
+            )
+        row.update(is_free=rng.random() < 0.7, min_age=min_age, max_age=max_age)
+        rows.append(row)
+        terms.append(
+            {"service_id": service_id, "taxonomy": Taxonomy.THEME.value, "code": theme, "label_fi": theme}
+        )
+        terms.append(
+            {"service_id": service_id, "taxonomy": Taxonomy.PTV_SERVICE_CLASS.value, "code": service_class}
+        )
+        if rng.random() < 0.3:
+            terms.append(
+                {"service_id": service_id, "taxonomy": Taxonomy.PTV_TARGET_GROUP.value, "code": "KR1"}
+            )
+        for location in rng.sample(locations, 1 if rng.random() < 0.9 else 2):
+            links.append({"id": uuid.uuid4(), "service_id": service_id, "location_id": location["id"]})
+        day = rng.choice(DAYS)
+        start = rng.choice([9, 10, 13, 14, 17, 18])
+        schedules.append(
+            {
+                "id": uuid.uuid4(),
+                "service_id": service_id,
+                "kind": ScheduleKind.SESSION.value,
+                "byday": day,
+                "opens_at": time(start),
+                "closes_at": time(start + 1),
+                "rrule": f"FREQ=WEEKLY;BYDAY={day}",
+                "exdates": [],
+                "timezone": "Europe/Helsinki",
+                "closes_next_day": False,
+                "closed": False,
+                "by_appointment": False,
+                "sort_order": 0,
+            }
+        )
+        if len(rows) >= 5000:
+            flush()
+    flush()
+    session.flush()
+    return {"services": services, "organisations": len(organisations), "locations": len(locations)}
