@@ -224,3 +224,21 @@ def test_organisation_and_location_rows_are_retired_too(session, sync_engine, v1
     report = sync_engine.run(v11_source(empty), mode=SyncMode.FULL, force=True)
     assert report.retired == 10
     assert session.exec(select(Location.status)).all() == [RecordStatus.RETIRED]
+
+
+def test_a_record_the_database_refuses_fails_alone(session, sync_engine, v11_source, tmp_path):
+    """A page that fails in the store is redone record by record: only the bad record is lost."""
+    directory = tmp_path / "a"
+    services = [v11.service(_sid(n), f"Palvelu {n}", ORG) for n in range(1, 6)]
+    services.append(v11.service(_sid(6), "Orpo", "00000000-0000-4000-8000-00000000dead"))  # organisation not published
+    v11.write_crawl(
+        directory,
+        services={"398": services, "098": []},
+        channels={"398": [], "098": []},
+        organisations=[v11.organisation(ORG, "Seura ry")],
+    )
+    report = sync_engine.run(v11_source(directory), mode=SyncMode.FULL)
+    assert (report.status, report.created, report.failed, report.retired) == (RunStatus.INCOMPLETE, 6, 1, 0)
+    error = session.exec(select(SyncError).where(SyncError.run_id == report.run_id)).one()
+    assert (error.stage, error.external_id) == ("store", _sid(6)) and "not stored" in error.message
+    assert len(session.exec(select(Service)).all()) == 5
