@@ -230,7 +230,9 @@ def test_a_record_the_database_refuses_fails_alone(session, sync_engine, v11_sou
     """A page that fails in the store is redone record by record: only the bad record is lost."""
     directory = tmp_path / "a"
     services = [v11.service(_sid(n), f"Palvelu {n}", ORG) for n in range(1, 6)]
-    services.append(v11.service(_sid(6), "Orpo", "00000000-0000-4000-8000-00000000dead"))  # organisation not published
+    services.append(
+        v11.service(_sid(6), "Orpo", "00000000-0000-4000-8000-00000000dead")
+    )  # organisation not published
     v11.write_crawl(
         directory,
         services={"398": services, "098": []},
