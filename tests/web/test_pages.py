@@ -336,3 +336,26 @@ def test_bad_input_is_a_readable_page_in_the_readers_language(
     assert message in body
     assert 'role="alert"' in body
     assert is_full_page(body) is not hx
+
+
+def test_a_submitted_form_lands_on_the_canonical_url(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    seed(session, app)
+    url = "/fi/search?q=&view=list&where=&radius=10&theme=liikunta&lat=&lon="
+    response = client.get(url, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/fi/search?theme=liikunta"
+    # htmx gets the fragment at once and is told which address to show.
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == "/fi/search?theme=liikunta"
+    assert 'href="/sv/search?theme=liikunta"' in response.text
+    assert response.headers["Vary"] == "HX-Request, HX-History-Restore-Request"
+
+
+def test_a_history_restore_gets_the_whole_page(app: FastAPI, client: TestClient, session: Session) -> None:
+    response = client.get(
+        "/fi/search?theme=liikunta", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert is_full_page(response.text)

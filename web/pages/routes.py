@@ -145,10 +145,22 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
     locale = _locale(lang)
     per_page = st.MAP_PER_PAGE if request.query_params.get("view") == st.View.MAP else st.PER_PAGE
     state, result, place = _search(request, locale, session, index, per_page)
+    # A submitted form carries empty and default fields; the address bar shows the canonical URL,
+    # the one shared links and the language switch use.
+    canonical = st.query_string(state)
     context = _results_context(locale, session, state, result, place)
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if is_htmx(request):
-        return render(request, locale, "search/fragment.html", context)
+        return render(
+            request,
+            locale,
+            "search/fragment.html",
+            context,
+            query=canonical,
+            headers={"HX-Push-Url": f"/{locale}/search{canonical}"},
+        )
+    if list(request.query_params.multi_items()) != st.to_params(state):
+        return RedirectResponse(f"/{locale}/search{canonical}", status_code=303)
     return render(request, locale, "search/page.html", context)
 
 

@@ -110,8 +110,12 @@ def _invalid(name: str, value: str) -> InvalidInput:
     )
 
 
-def _many(params: Mapping[str, Sequence[str]], name: str, pattern: re.Pattern[str] | None = None,
-          allowed: Iterable[str] | None = None) -> tuple[str, ...]:  # fmt: skip
+def _many(
+    params: Mapping[str, Sequence[str]],
+    name: str,
+    pattern: re.Pattern[str] | None = None,
+    allowed: Iterable[str] | None = None,
+) -> tuple[str, ...]:
     values: list[str] = []
     allowed_set = set(allowed) if allowed is not None else None
     for raw in params.get(name, ()):

@@ -94,11 +94,12 @@ def environment(locale: str) -> Environment:
     return env
 
 
-def language_links(request: Request, current: str) -> dict[str, str]:
+def language_links(request: Request, current: str, query: str | None = None) -> dict[str, str]:
     """The same page in every language: swap the /fi/ prefix, keep the query string."""
     rest = request.url.path.lstrip("/").split("/", 1)
     tail = rest[1] if len(rest) > 1 and rest[0] == current else ""
-    query = f"?{request.url.query}" if request.url.query else ""
+    if query is None:
+        query = f"?{request.url.query}" if request.url.query else ""
     return {code: f"/{code}/{tail}{query}" for code in LOCALES}
 
 
@@ -110,12 +111,13 @@ def render(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    query: str | None = None,
 ) -> HTMLResponse:
     env = environment(locale)
     settings = getattr(request.app.state, "settings", None) or get_settings()
     body = env.get_template(template).render(
         request=request,
-        language_links=language_links(request, locale),
+        language_links=language_links(request, locale, query),
         map_tiles={"url": settings.map_tile_url, "attribution": settings.map_tile_attribution},
         **context,
     )

@@ -5,7 +5,9 @@ Kept apart from the routes so the routes stay thin (parse, call, render) and thi
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -47,7 +49,7 @@ class HitView:
     url: str
     name: LocalText | None
     summary: LocalText | None
-    snippet: Markup | None
+    snippet: LocalText | None
     organisation: LocalText | None
     municipalities: list[str]
     themes: list[str]
@@ -61,14 +63,38 @@ def results_heading(locale: str, total: int) -> str:
     return gettext(locale, "Results: %(num)s", num=str(total))
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def snippet_language(snippet: str, summaries: dict[str, str]) -> str | None:
+    """The language of an engine's snippet: the summary it was cut from, if we can tell."""
+    core = html.unescape(_TAG.sub("", snippet)).strip(" …")
+    if not core:
+        return None
+    for lang, summary in summaries.items():
+        if core in summary:
+            return lang
+    return None
+
+
+def _snippet(hit: SearchHit, locale: str) -> LocalText | None:
+    # Only a snippet whose language is known: its lang attribute and fallback marker must be right.
+    if not hit.snippet:
+        return None
+    lang = snippet_language(hit.snippet, dict(hit.summary))
+    if lang is None:
+        return None
+    # The engines return snippets HTML-escaped apart from <mark>: the contract in search/types.py.
+    return LocalText(Markup(hit.snippet), lang, lang != locale)
+
+
 def hit_view(hit: SearchHit, locale: str, labels: dict[Facet, dict[str, str]]) -> HitView:
     return HitView(
         id=hit.id,
         url=f"/{locale}/services/{hit.id}",
         name=pick(dict(hit.name), locale),
         summary=pick(dict(hit.summary), locale),
-        # The engines return snippets HTML-escaped apart from <mark>: the contract in search/types.py.
-        snippet=Markup(hit.snippet) if hit.snippet else None,
+        snippet=_snippet(hit, locale),
         organisation=pick(dict(hit.organisation_name), locale),
         municipalities=[labels[Facet.MUNICIPALITY].get(c, c) for c in hit.municipality_codes],
         themes=[labels[Facet.THEME].get(c, c) for c in hit.themes],

@@ -29,6 +29,8 @@
   function setUpGeolocation(root) {
     if (!("geolocation" in navigator)) return;
     root.querySelectorAll("[data-geolocate]").forEach(function (button) {
+      if (button.dataset.enhanced) return;
+      button.dataset.enhanced = "true";
       button.hidden = false;
       button.addEventListener("click", function () {
         var form = button.closest("form");
@@ -56,6 +58,8 @@
 
   function setUpPrint(root) {
     root.querySelectorAll("[data-print]").forEach(function (button) {
+      if (button.dataset.enhanced) return;
+      button.dataset.enhanced = "true";
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
     });
@@ -92,19 +96,25 @@
 
   function setUpMaps(root) {
     root.querySelectorAll("[data-map]").forEach(function (element) {
+      if (element.dataset.enhanced) return;
+      element.dataset.enhanced = "true";
       var data = element.parentNode.querySelector("[data-map-points]");
       var points = data ? JSON.parse(data.textContent || "[]") : [];
       if (!points.length) return;
       loadLeaflet().then(function () {
         var L = window.L;
         element.textContent = "";
-        var map = L.map(element, { scrollWheelZoom: false });
+        var map = L.map(element, { scrollWheelZoom: false, maxZoom: 18 });
         L.tileLayer(element.dataset.tiles, {
           attribution: element.dataset.attribution,
           maxZoom: 18
         }).addTo(map);
+        var box = L.latLngBounds(points.map(function (point) { return [point.lat, point.lon]; }));
+        // The view first: clusters need it. Several activities at one place make an empty box:
+        // centre on it instead of zooming in forever.
+        if (box.getNorthEast().equals(box.getSouthWest())) map.setView(box.getCenter(), 14);
+        else map.fitBounds(box, { padding: [24, 24], maxZoom: 16 });
         var cluster = L.markerClusterGroup();
-        var bounds = [];
         points.forEach(function (point) {
           var marker = L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
           var link = document.createElement("a");
@@ -112,12 +122,9 @@
           link.textContent = point.name;
           marker.bindPopup(link);
           cluster.addLayer(marker);
-          bounds.push([point.lat, point.lon]);
         });
         map.addLayer(cluster);
-        if (bounds.length === 1) map.setView(bounds[0], 14);
-        else map.fitBounds(bounds, { padding: [24, 24] });
-      }).catch(function () { /* the list below the map still shows every place */ });
+      }, function () { /* Leaflet did not load: the list below the map still shows every place */ });
     });
   }
 
@@ -130,23 +137,29 @@
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
 
+  var focusedId = null;
   document.addEventListener("htmx:beforeSwap", function () {
     var filters = document.getElementById("filters");
     if (filters) filtersOpen = filters.open;
+    var active = document.activeElement;
+    focusedId = active && active.id ? active.id : null;
   });
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (!target || target.id !== "search-form") return;
+    // htmx fires afterSettle on every settled element (out-of-band ones too) with the same detail.
+    if (!target || target.id !== "search-form" || event.target !== target) return;
     enhance(target);
     var heading = document.getElementById("results-heading");
-    var active = document.activeElement;
-    // A changed filter keeps its focus (htmx restores it by id); a new search or a followed link
-    // moves focus to the results heading, so keyboard and screen reader users land on the answer.
-    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
-    var submitted = elt && elt.id === "search-form" && event.detail.requestConfig.triggeringEvent &&
-      event.detail.requestConfig.triggeringEvent.type === "submit";
-    if (heading && (submitted || !active || active === document.body || !document.contains(active))) {
+    // A changed filter keeps its focus (the same control, found by id, in the new content); a new
+    // search or a followed link moves focus to the results heading, so keyboard and screen reader
+    // users land on the answer.
+    var config = event.detail.requestConfig || {};
+    var submitted = config.triggeringEvent && config.triggeringEvent.type === "submit";
+    var same = !submitted && focusedId ? document.getElementById(focusedId) : null;
+    if (same && same.matches("input, select")) {
+      same.focus();
+    } else if (heading) {
       heading.focus();
     }
     if (heading) announce(heading.textContent.trim());

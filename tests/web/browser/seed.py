@@ -1,0 +1,113 @@
+"""A small catalogue for the browser tests: enough for facets, pages, a map and the Swedish scenario."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from sqlmodel import Session
+
+from app.catalogue.enums import ContactKind, OrganisationKind
+from tests.factories import make_location, make_organisation, make_service
+
+# (municipality, postal code, post office, latitude, longitude)
+PLACES = [
+    ("398", "15110", "Lahti", 60.9827, 25.6612),
+    ("398", "15140", "Lahti", 60.9750, 25.6420),
+    ("098", "15870", "Hollola", 60.9886, 25.5126),
+    ("111", "18100", "Heinola", 61.2050, 26.0380),
+    ("106", "05800", "Hyvinkää", 60.6310, 24.8600),
+]
+
+
+def seed_catalogue(session: Session) -> dict[str, str]:
+    """Services in Finnish, some with Swedish and English; returns the ids the tests open."""
+    ngo = make_organisation(
+        session, name_fi="Lahden Seniorit ry", name_sv="Lahtis seniorer rf", kind=OrganisationKind.NGO
+    )
+    city = make_organisation(
+        session, name_fi="Lahden kaupunki", name_sv="Lahtis stad", name_en="City of Lahti"
+    )
+    locations = [
+        make_location(
+            session,
+            name_fi=f"Liikuntapaikka {post_office} {code}",
+            name_sv=f"Idrottsplats {post_office} {code}",
+            street_address_fi=f"Urheilukatu {index + 1}",
+            street_address_sv=f"Idrottsgatan {index + 1}",
+            postal_code=code,
+            post_office_fi=post_office,
+            municipality_code=municipality,
+            latitude=lat,
+            longitude=lon,
+            accessibility_fi="Esteetön sisäänkäynti ja hissi." if index % 2 == 0 else None,
+            accessibility_sv="Tillgänglig ingång och hiss." if index % 2 == 0 else None,
+            accessibility_features=["wheelchair", "rollator"] if index % 2 == 0 else [],
+        )
+        for index, (municipality, code, post_office, lat, lon) in enumerate(PLACES)
+    ]
+    ids: dict[str, str] = {}
+    ids["senior_gym"] = str(
+        make_service(
+            session,
+            organisation=ngo,
+            name_fi="Senioreiden maksuton kuntosaliryhmä",
+            name_sv="Avgiftsfri gymgrupp för seniorer",
+            name_en="Free gym group for seniors",
+            summary_fi="Ohjattua kuntosaliharjoittelua ikäihmisille.",
+            summary_sv="Ledd gymträning för äldre.",
+            summary_en="Guided gym training for older people.",
+            description_fi="Ryhmä kokoontuu tiistaisin ja torstaisin.",
+            description_sv="Gruppen träffas på tisdagar och torsdagar.",
+            how_to_join_fi="Tule paikalle, ilmoittautumista ei tarvita.",
+            how_to_join_sv="Kom på plats, ingen anmälan behövs.",
+            themes=("liikunta",),
+            target_groups=("KR1.1",),
+            locations=(locations[0],),
+            weekly=(("TU", time(10), time(11, 30)), ("TH", time(10), time(11, 30))),
+            contacts=((ContactKind.PHONE, "+358 3 000 1234"), (ContactKind.EMAIL, "seniorit@example.fi")),
+            is_free=True,
+            languages=["fi", "sv"],
+            is_demo=True,
+        ).id
+    )
+    ids["finnish_only"] = str(
+        make_service(
+            session,
+            organisation=city,
+            name_fi="Kuorolaulu",
+            summary_fi="Laulua yhdessä kerran viikossa.",
+            themes=("kulttuuri",),
+            locations=(locations[2],),
+            is_free=False,
+            price_text_fi="20 € kaudelta",
+        ).id
+    )
+    activities = [
+        ("Vesijumppa", "Vattengympa", "liikunta", "KR1.1", True),
+        ("Tuolijumppa", "Stolgympa", "liikunta", "KR1.1", False),
+        ("Kävelyryhmä", "Promenadgrupp", "liikunta", "KR1.1", True),
+        ("Lukupiiri", "Läscirkel", "kulttuuri", None, True),
+        ("Vertaistukiryhmä", "Kamratstödsgrupp", "vertaistuki", "KR1.4", True),
+        ("Perhekahvila", "Familjekafé", "osallisuus", "KR1.2", True),
+        ("Nuorten sähly", "Innebandy för unga", "liikunta", "KR1.3", False),
+        ("Luontoretki", "Naturutflykt", "luonto", None, True),
+    ]
+    for round_ in range(3):
+        for index, (name_fi, name_sv, theme, group, free) in enumerate(activities):
+            place = locations[(index + round_) % len(locations)]
+            make_service(
+                session,
+                organisation=ngo if index % 2 else city,
+                name_fi=f"{name_fi} {round_ + 1}",
+                name_sv=f"{name_sv} {round_ + 1}",
+                summary_fi=f"{name_fi}: avointa toimintaa kaikille.",
+                summary_sv=f"{name_sv}: öppen verksamhet för alla.",
+                themes=(theme,),
+                target_groups=(group,) if group else (),
+                locations=(place,),
+                weekly=((("MO", "WE", "FR")[index % 3], time(9 + index), time(10 + index)),),
+                is_free=free,
+                languages=["fi", "sv"] if index % 2 else ["fi"],
+            )
+    session.flush()
+    return ids
