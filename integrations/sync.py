@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 from app.catalogue.enums import RecordStatus, ServiceStatus
 from app.catalogue.models import Location, Organisation, Service, ServiceSourceLink, SyncError, SyncRun
 from app.timeutil import utcnow
+from integrations.prefetch import prefetch
 from integrations.records import Page, RecordFailure
 from integrations.source import CrawlState, SyncMode, SyncSource
 from integrations.store import Outcome, Store
@@ -138,7 +139,8 @@ class SyncEngine:
         )
         state = CrawlState()
         try:
-            for page in source.crawl(mode=mode, since=since, state=state):
+            # The next pages are fetched and mapped while this one is stored (prefetch.py).
+            for page in prefetch(source.crawl(mode=mode, since=since, state=state)):
                 self._store_page(page, store, run, report, state)
                 if self.progress is not None:
                     self.progress(page, state)
