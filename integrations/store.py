@@ -7,6 +7,7 @@ Nothing here commits; the engine decides transactions.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,18 @@ class Outcome:
 
 def _text(prefix: str, text: Text, languages: Sequence[str] = ("fi", "sv", "en")) -> dict[str, str | None]:
     return {f"{prefix}_{language}": getattr(text, language) for language in languages}
+
+
+def with_references(digest: str, *references: object) -> str:
+    """The stored hash: the record's, plus the rows its references resolved to.
+
+    A reference that did not resolve on one run (a place that failed to map) and does on the next
+    changes the row (the link appears), even though the record itself is identical.
+    """
+    if not references:
+        return digest
+    payload = digest + "|" + "|".join(str(reference) for reference in references)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _existing(session: Session, model: Any, source: str, external_ids: Iterable[str]) -> dict[str, Any]:
@@ -276,7 +289,9 @@ class Store:
         contacts: list[dict[str, Any]] = []
         unchanged: list[uuid.UUID] = []
         for record in records:
-            digest = content_hash(record)
+            digest = with_references(
+                content_hash(record), organisations.get(record.organisation_external_id or "")
+            )
             row = existing.get(record.provenance.external_id)
             if row is not None and row.content_hash == digest and row.status == RecordStatus.ACTIVE:
                 unchanged.append(row.id)
@@ -382,7 +397,10 @@ class Store:
                 else:
                     outcome.unchanged += 1
                 continue
-            digest = content_hash(record)
+            digest = with_references(
+                content_hash(record),
+                *sorted(str(locations.get(link.location_external_id)) for link in record.locations),
+            )
             row = existing.get(record.provenance.external_id)
             if row is not None and row.content_hash == digest and row.status != ServiceStatus.RETIRED:
                 unchanged.append(row.id)

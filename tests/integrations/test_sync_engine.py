@@ -244,3 +244,26 @@ def test_a_record_the_database_refuses_fails_alone(session, sync_engine, v11_sou
     error = session.exec(select(SyncError).where(SyncError.run_id == report.run_id)).one()
     assert (error.stage, error.external_id) == ("store", _sid(6)) and "not stored" in error.message
     assert len(session.exec(select(Service)).all()) == 5
+
+
+def test_a_link_that_resolves_later_is_added_then_stays_unchanged(session, sync_engine, v11_source, tmp_path):
+    broken_place = v11.location(PLACE, "", ORG)
+    broken_place["serviceChannelNames"] = []
+    crawl = {
+        "services": {"398": [v11.service(_sid(1), "Palvelu", ORG, channels=(PLACE,))], "098": []},
+        "organisations": [v11.organisation(ORG, "Seura ry")],
+    }
+    first = sync_engine.run(
+        v11_source(v11.write_crawl(tmp_path / "a", channels={"398": [broken_place], "098": []}, **crawl)),
+        mode=SyncMode.FULL,
+    )
+    assert (first.status, first.failed) == (RunStatus.INCOMPLETE, 1)
+    assert session.exec(select(ServiceAtLocation)).all() == []
+    fixed = v11.write_crawl(
+        tmp_path / "b", channels={"398": [v11.location(PLACE, "Halli", ORG)], "098": []}, **crawl
+    )
+    second = sync_engine.run(v11_source(fixed), mode=SyncMode.FULL)
+    assert (second.created, second.updated) == (1, 1)  # the place, and the service gaining its link
+    assert len(session.exec(select(ServiceAtLocation)).all()) == 1
+    third = sync_engine.run(v11_source(fixed), mode=SyncMode.FULL)
+    assert (third.created, third.updated, third.unchanged) == (0, 0, 3)
