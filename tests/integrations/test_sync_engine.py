@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -249,7 +250,7 @@ def test_a_record_the_database_refuses_fails_alone(session, sync_engine, v11_sou
 def test_a_link_that_resolves_later_is_added_then_stays_unchanged(session, sync_engine, v11_source, tmp_path):
     broken_place = v11.location(PLACE, "", ORG)
     broken_place["serviceChannelNames"] = []
-    crawl = {
+    crawl: dict[str, Any] = {
         "services": {"398": [v11.service(_sid(1), "Palvelu", ORG, channels=(PLACE,))], "098": []},
         "organisations": [v11.organisation(ORG, "Seura ry")],
     }
