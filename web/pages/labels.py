@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import get_day_names
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Municipality, TaxonomyTerm, Theme
@@ -65,42 +66,53 @@ def language_label(code: str, locale: str) -> str:
     return name or code
 
 
+CODE_TABLE_TTL_SECONDS = 300.0
+_code_table_cache: dict[str, tuple[float, dict[Facet, dict[str, str]]]] = {}
+
+
+def _code_table_labels(session: Session, locale: str) -> dict[Facet, dict[str, str]]:
+    """Theme, municipality and target group names; the code tables change only when a deploy loads
+    them (`tarjotin codes load`), so a few minutes' cache spares every results page three queries."""
+    now = time.monotonic()
+    cached = _code_table_cache.get(locale)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    maps: dict[Facet, dict[str, str]] = {
+        Facet.THEME: {
+            code: str(pick({"fi": fi, "sv": sv, "en": en}, locale) or code)
+            for code, fi, sv, en in session.exec(
+                select(Theme.code, Theme.name_fi, Theme.name_sv, Theme.name_en)
+            )
+        },
+        Facet.MUNICIPALITY: {
+            code: str(pick({"fi": fi, "sv": sv, "en": en}, locale) or code)
+            for code, fi, sv, en in session.exec(
+                select(Municipality.code, Municipality.name_fi, Municipality.name_sv, Municipality.name_en)
+            )
+        },
+        Facet.TARGET_GROUP: {
+            code: str(pick({"fi": fi, "sv": sv, "en": en}, locale) or code)
+            for code, fi, sv, en in session.exec(
+                select(
+                    TaxonomyTerm.code, TaxonomyTerm.label_fi, TaxonomyTerm.label_sv, TaxonomyTerm.label_en
+                ).where(TaxonomyTerm.taxonomy == Taxonomy.PTV_TARGET_GROUP.value)
+            )
+        },
+    }
+    if maps[Facet.THEME] and maps[Facet.MUNICIPALITY]:  # never cache an empty table (not loaded yet)
+        _code_table_cache[locale] = (now + CODE_TABLE_TTL_SECONDS, maps)
+    return maps
+
+
 def label_maps(
     session: Session, locale: str, codes: dict[Facet, Iterable[str]]
 ) -> dict[Facet, dict[str, str]]:
-    """value -> label for each facet, loading only the code-table rows that are needed."""
+    """value -> label for each facet."""
     maps: dict[Facet, dict[str, str]] = {
         facet: {value: gettext(locale, label) for value, label in labels.items()}
         for facet, labels in FIXED_LABELS.items()
     }
-    themes = session.exec(select(Theme)).all()
-    maps[Facet.THEME] = {
-        t.code: str(pick({"fi": t.name_fi, "sv": t.name_sv, "en": t.name_en}, locale) or t.code)
-        for t in themes
-    }
-    wanted_municipalities = set(codes.get(Facet.MUNICIPALITY, ()))
-    maps[Facet.MUNICIPALITY] = {
-        m.code: str(pick({"fi": m.name_fi, "sv": m.name_sv, "en": m.name_en}, locale) or m.code)
-        for m in (
-            session.exec(select(Municipality).where(col(Municipality.code).in_(wanted_municipalities))).all()
-            if wanted_municipalities
-            else []
-        )
-    }
-    wanted_groups = set(codes.get(Facet.TARGET_GROUP, ()))
-    maps[Facet.TARGET_GROUP] = {
-        t.code: str(pick({"fi": t.label_fi, "sv": t.label_sv, "en": t.label_en}, locale) or t.code)
-        for t in (
-            session.exec(
-                select(TaxonomyTerm).where(
-                    TaxonomyTerm.taxonomy == Taxonomy.PTV_TARGET_GROUP.value,
-                    col(TaxonomyTerm.code).in_(wanted_groups),
-                )
-            ).all()
-            if wanted_groups
-            else []
-        )
-    }
+    maps.update(_code_table_labels(session, locale))
     maps[Facet.LANGUAGE] = {code: language_label(code, locale) for code in codes.get(Facet.LANGUAGE, ())}
     day_names = get_day_names("wide", context="stand-alone", locale=locale)
     maps[Facet.WEEKDAY] = {code: str(day_names[index]) for index, code in enumerate(WEEKDAYS)}

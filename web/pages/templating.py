@@ -64,12 +64,14 @@ def environment(locale: str) -> Environment:
     version = _static_version()
     language_names = {code: locale_display_name(code) for code in LOCALES}
 
+    @cache
     def language_names_in(lang: str) -> str:
         try:
             return Locale.parse(lang).get_display_name(locale) or lang
         except (ValueError, UnknownLocaleError):
             return lang
 
+    @cache
     def fallback_note(lang: str) -> str:
         return gettext(locale, "in %(language)s", language=language_names_in(lang))
 

@@ -18,6 +18,8 @@ from web.pages import state as st
 from web.pages.content import LocalText, pick
 from web.pages.labels import FACET_TITLES
 
+MAX_OPTIONS = 20  # values shown per facet
+
 
 @dataclass(frozen=True)
 class Option:
@@ -124,6 +126,11 @@ def facet_groups(
             values += [v for v in chosen if v not in counts]
         if not values:
             continue
+        if len(values) > MAX_OPTIONS:
+            # A list of hundreds of checkboxes helps no one (and costs a phone dearly): the most
+            # common values, plus every chosen one. A place is better found with "near".
+            values = [v for v in values if v in chosen] + [v for v in values if v not in chosen]
+            values = values[: max(MAX_OPTIONS, len(chosen))]
         names = labels.get(facet, {})
         options = [
             Option(
