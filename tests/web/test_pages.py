@@ -286,6 +286,10 @@ def test_missing_language_falls_back_with_a_marker(
     assert status == 200
     assert '<span lang="fi">Kuoro</span> <span class="fallback">(på finska)</span>' in body
     assert 'Avgiftsbelagd – <span lang="fi">20 € / kausi</span>' in body
+    # A post office name is a place name: from the postal code table, never "Lahti (på finska)".
+    _, body = get(client, f"/sv/services/{ids['gym']}", hx)
+    assert re.search(r"15110 Lahti\s*</li>", body)
+    assert "15110 <span lang" not in body
     # English reader, Swedish text present for the gym: Finnish is still the first fallback.
     status, body = get(client, f"/en/services/{ids['gym']}", hx)
     assert (

@@ -15,8 +15,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.catalogue import queries
+from app.catalogue.codes import load_postal_codes
 from app.catalogue.enums import ContactKind, ServiceStatus, Taxonomy
-from app.catalogue.models import Contact, Service
+from app.catalogue.models import Contact, Location, Service
 from app.db import get_session
 from app.errors import NotFound
 from search.service import search_services
@@ -197,6 +198,18 @@ def _contact_view(contact: Contact, locale: str) -> ContactView:
     return ContactView(str(contact.kind), contact.value, href, local(contact, "label", locale))
 
 
+def _post_office(location: Location, locale: str) -> LocalText | None:
+    """The post office in the reader's language; Swedish names come from the postal code table when
+    the source gives only the Finnish one. Place names are not translated into English."""
+    text = local(location, "post_office", locale)
+    if (text is None or text.fallback) and location.postal_code:
+        postal = load_postal_codes().get(location.postal_code)
+        if postal is not None:
+            name = postal.name_sv if locale == "sv" and postal.name_sv else postal.name_fi
+            return LocalText(name, locale, False)
+    return text
+
+
 def _service_context(locale: str, session: Session, service: Service) -> dict[str, Any]:
     terms = service.terms
     theme_codes = {t.code for t in terms if t.taxonomy == Taxonomy.THEME.value}
@@ -217,7 +230,7 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
             "name": local(loc, "name", locale),
             "street": local(loc, "street_address", locale),
             "postal_code": loc.postal_code,
-            "post_office": local(loc, "post_office", locale),
+            "post_office": _post_office(loc, locale),
             "municipality": labels[Facet.MUNICIPALITY].get(loc.municipality_code or "", ""),
             "latitude": loc.latitude,
             "longitude": loc.longitude,
