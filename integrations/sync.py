@@ -314,8 +314,9 @@ class SyncEngine:
         )
         return ids
 
-    def _unseen(self, model: Any, retired: Any, run: SyncRun) -> tuple[list[uuid.UUID], int]:
-        active = (model.source == run.source, model.status != retired)
+    def _unseen(self, model: Any, retired: Any, run: SyncRun, *, demo: bool) -> tuple[list[uuid.UUID], int]:
+        """Active rows of the run's source (demo or real ones) that the run did not see, and their total."""
+        active = (model.source == run.source, model.status != retired, model.is_demo == demo)
         total = self.session.execute(select(func.count()).select_from(model).where(*active)).scalar_one()
         unseen = list(
             self.session.execute(
@@ -328,11 +329,28 @@ class SyncEngine:
 
     def _sweep(self, run: SyncRun, report: SyncReport, *, force: bool) -> str | None:
         """Retire what a complete full crawl did not see; refuse (return why) past the threshold."""
+        # The valve weighs rows of the run's own kind. A demo load never touches real rows; a real
+        # run retires the demo rows it replaces freely (they are not the source's data).
         plans: list[tuple[Any, Any, list[uuid.UUID], int]] = [
-            (Service, ServiceStatus.RETIRED, *self._unseen(Service, ServiceStatus.RETIRED, run)),
-            (Location, RecordStatus.RETIRED, *self._unseen(Location, RecordStatus.RETIRED, run)),
-            (Organisation, RecordStatus.RETIRED, *self._unseen(Organisation, RecordStatus.RETIRED, run)),
+            (model, status, *self._unseen(model, status, run, demo=self.is_demo))
+            for model, status in (
+                (Service, ServiceStatus.RETIRED),
+                (Location, RecordStatus.RETIRED),
+                (Organisation, RecordStatus.RETIRED),
+            )
         ]
+        demo_rows: list[tuple[Any, Any, list[uuid.UUID], int]] = (
+            []
+            if self.is_demo
+            else [
+                (model, status, *self._unseen(model, status, run, demo=True))
+                for model, status in (
+                    (Service, ServiceStatus.RETIRED),
+                    (Location, RecordStatus.RETIRED),
+                    (Organisation, RecordStatus.RETIRED),
+                )
+            ]
+        )
         if not force:
             for model, _, unseen, total in plans:
                 if total and len(unseen) / total > self.retire_threshold:
@@ -342,7 +360,7 @@ class SyncEngine:
                     )
         now = self.now()
         retired_services: set[uuid.UUID] = set()
-        for model, retired_status, unseen, _ in plans:
+        for model, retired_status, unseen, _ in plans + demo_rows:
             for start in range(0, len(unseen), 500):
                 chunk = unseen[start : start + 500]
                 self.session.execute(

@@ -26,6 +26,7 @@ from tests.integrations import v11_pages as v11
 
 ORG = "00000000-0000-4000-8000-000000000001"
 PLACE = "00000000-0000-4000-8000-0000000000c1"
+REAL_ORG = "11111111-0000-4000-8000-0000000000aa"
 
 
 def _sid(n: int) -> str:
@@ -268,3 +269,29 @@ def test_a_link_that_resolves_later_is_added_then_stays_unchanged(session, sync_
     assert len(session.exec(select(ServiceAtLocation)).all()) == 1
     third = sync_engine.run(v11_source(fixed), mode=SyncMode.FULL)
     assert (third.created, third.updated, third.unchanged) == (0, 0, 3)
+
+
+def test_a_real_run_replaces_demo_rows_and_a_demo_load_never_retires_real_ones(
+    session, context, v11_source, tmp_path
+):
+    demo = SyncEngine(session, known_municipalities=context.known_municipalities, is_demo=True)
+    real = SyncEngine(session, known_municipalities=context.known_municipalities)
+    demo.run(v11_source(_crawl(tmp_path / "demo")), mode=SyncMode.FULL)
+    other = tmp_path / "real"
+    v11.write_crawl(
+        other,
+        services={
+            "398": [v11.service("11111111-0000-4000-8000-000000000001", "Oikea palvelu", ORG)],
+            "098": [],
+        },
+        channels={"398": [], "098": []},
+        organisations=[v11.organisation(ORG, "Seura ry")],
+    )
+    report = real.run(v11_source(other), mode=SyncMode.FULL)
+    assert (report.status, report.retired) == (RunStatus.SUCCEEDED, 10)  # all ten demo services, no --force
+    reload = demo.run(v11_source(_crawl(tmp_path / "demo")), mode=SyncMode.FULL)
+    assert reload.status == RunStatus.SUCCEEDED
+    real_status = session.exec(
+        select(Service.status).where(Service.external_id == "11111111-0000-4000-8000-000000000001")
+    ).one()
+    assert real_status == ServiceStatus.ACTIVE
