@@ -154,7 +154,7 @@ def _after_sync_commit():  # type: ignore[no-untyped-def]
 
     from app.db import session_scope
     from search.engine import open_search_index
-    from search.indexer import update_services
+    from search.indexer import drain_changes
 
     settings = get_settings()
     try:
@@ -165,8 +165,10 @@ def _after_sync_commit():  # type: ignore[no-untyped-def]
 
     def reindex_changed(service_ids: set[uuid.UUID]) -> None:
         try:
+            # The outbox holds these ids (same transaction as the change) and any left over from a
+            # time the engine was down; drained rows are removed only once the engine has them.
             with session_scope() as session:
-                update_services(session, index, service_ids)
+                drain_changes(session, index)
         except Exception as exc:
             logging.getLogger(__name__).warning("re-indexing %d services failed: %s", len(service_ids), exc)
 

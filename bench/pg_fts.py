@@ -105,7 +105,7 @@ class PostgresFtsIndex:
     name = "postgresql-fts"
 
     def __init__(self, database_url: str) -> None:
-        self.engine = create_engine(normalise_url(database_url), pool_size=40, max_overflow=10)
+        self.engine = create_engine(normalise_url(database_url), pool_size=16, max_overflow=0)
 
     def health(self) -> bool:
         return True

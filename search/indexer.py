@@ -12,10 +12,18 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
+from sqlalchemy import delete, func
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
-from app.catalogue.models import Location, Service, ServiceAtLocation, TaxonomyTerm, Theme
+from app.catalogue.models import (
+    CatalogueChange,
+    Location,
+    Service,
+    ServiceAtLocation,
+    TaxonomyTerm,
+    Theme,
+)
 from search.documents import SEARCHABLE_STATUSES, Labels, SearchDocument, to_document
 
 log = logging.getLogger(__name__)
@@ -89,11 +97,16 @@ def rebuild(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Rebuild the whole index from the database; searchers keep the old one until the swap."""
+    # Changes queued before the rebuild reads the catalogue are in it: clear them afterwards.
+    queued_up_to = session.exec(select(func.max(CatalogueChange.id))).one()
     ids = searchable_ids(session)
     if on_total is not None:
         on_total(len(ids))
     count = index.replace_all(iter_documents(session, ids, load_labels(session)), progress)
     log.info("search index %s rebuilt with %d services", index.name, count)
+    if queued_up_to is not None:
+        session.execute(delete(CatalogueChange).where(col(CatalogueChange.id) <= queued_up_to))
+        session.flush()
     return count
 
 
@@ -110,3 +123,28 @@ def update_services(session: Session, index: WritableIndex, service_ids: Iterabl
     deletes = [str(i) for i in ids if str(i) not in kept]
     index.apply(upserts, deletes)
     return len(ids)
+
+
+def drain_changes(session: Session, index: WritableIndex, *, batch: int = 5_000) -> int:
+    """Re-index the services queued in the catalogue_change outbox, then remove those rows.
+
+    The sync writes the outbox in the same transaction as the change; rows are removed only after
+    the engine has applied the update, so an engine that is down delays indexing and loses nothing.
+    """
+    drained = 0
+    while True:
+        rows = session.exec(
+            select(CatalogueChange.id, CatalogueChange.service_id)
+            .order_by(col(CatalogueChange.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return drained
+        update_services(session, index, {service_id for _id, service_id in rows})
+        row_ids = [row_id for row_id, _service_id in rows]
+        for start in range(0, len(row_ids), 500):
+            session.execute(
+                delete(CatalogueChange).where(col(CatalogueChange.id).in_(row_ids[start : start + 500]))
+            )
+        session.commit()
+        drained += len(rows)

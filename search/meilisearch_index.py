@@ -254,10 +254,19 @@ class MeilisearchIndex:
         def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
             if exc is None or isinstance(exc, Unavailable):
                 return False
+            if isinstance(exc, MeilisearchApiError) and exc.code == "index_not_found":
+                # A new server, or one that lost its data: degraded until `tarjotin reindex`.
+                raise Unavailable("The search index must be rebuilt: run tarjotin reindex.") from exc
+            if isinstance(exc, MeilisearchApiError) and exc.status_code < 500:
+                # Our request was refused: a bug to fix, but readers still get database answers.
+                log.error("Meilisearch refused a request: %s %s", exc.code, exc.message)
             if isinstance(
                 exc,
-                MeilisearchCommunicationError | MeilisearchTimeoutError | requests.RequestException,
-            ) or (isinstance(exc, MeilisearchApiError) and exc.status_code >= 500):
+                MeilisearchApiError
+                | MeilisearchCommunicationError
+                | MeilisearchTimeoutError
+                | requests.RequestException,
+            ):
                 raise Unavailable("The search index cannot answer right now.") from exc
             return False
 

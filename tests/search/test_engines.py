@@ -122,3 +122,15 @@ def test_open_search_index_follows_the_settings(tmp_path: Path) -> None:
     assert not remote.health()
     with pytest.raises(Unavailable):
         remote.search(SearchQuery(q="kuntosali"))
+
+
+def test_meilisearch_without_its_index_answers_degraded(
+    meilisearch_server, app, client, session: Session
+) -> None:
+    build_catalogue(session)
+    index = MeilisearchIndex(meilisearch_server.url, index_uid=f"missing_{uuid.uuid4().hex[:8]}")
+    with pytest.raises(Unavailable):
+        index.search(SearchQuery(q="kuntosali"))
+    app.state.search_index = index
+    body = client.get("/api/v1/search", params={"q": "kuntosali"}).json()
+    assert body["degraded"] is True and body["total"] >= 1

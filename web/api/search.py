@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import Session
 
@@ -173,4 +173,6 @@ def search(
         page=page,
         per_page=per_page,
     )
-    return to_search_out(search_services(query, session=session, index=index))
+    result = to_search_out(search_services(query, session=session, index=index))
+    # Serialised once here: returned as a model, FastAPI would validate it a second time.
+    return Response(content=result.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
