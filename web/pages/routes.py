@@ -306,14 +306,7 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
                 for loc in locations
             ]
         ),
-        "back_url": None,
     }
-
-
-def _safe_back(request: Request, locale: str) -> str | None:
-    # Only our own result pages: never redirect a reader to an address someone put in a link.
-    back = request.query_params.get("back", "")
-    return back if back.startswith(f"/{locale}/search") and "//" not in back else None
 
 
 @router.get("/{lang}/services/{service_id}")
@@ -323,7 +316,6 @@ def service_page(
     locale = _locale(lang)
     service = queries.get_service(session, service_id)
     context = _service_context(locale, session, service)
-    context["back_url"] = _safe_back(request, locale)
     context["title"] = context["name"].text if context["name"] else ""
     template = "service/htmx.html" if is_htmx(request) else "service/page.html"
     return render(request, locale, template, context)
