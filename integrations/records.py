@@ -167,6 +167,8 @@ class Page:
     services: list[ServiceRecord] = field(default_factory=list)
     failures: list[RecordFailure] = field(default_factory=list)
     retired_service_ids: list[str] = field(default_factory=list)
+    # Places the source reports as removed (PTV v12 service-channel/archived).
+    retired_location_ids: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.organisations) + len(self.locations) + len(self.services) + len(self.failures)

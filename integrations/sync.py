@@ -23,7 +23,15 @@ from sqlalchemy import func, or_, select, update
 from sqlmodel import Session, col
 
 from app.catalogue.enums import RecordStatus, ServiceStatus
-from app.catalogue.models import Location, Organisation, Service, ServiceSourceLink, SyncError, SyncRun
+from app.catalogue.models import (
+    Location,
+    Organisation,
+    Service,
+    ServiceAtLocation,
+    ServiceSourceLink,
+    SyncError,
+    SyncRun,
+)
 from app.timeutil import utcnow
 from integrations.prefetch import prefetch
 from integrations.records import Page, RecordFailure
@@ -212,6 +220,7 @@ class SyncEngine:
             outcome.add(store.locations(page.locations))
             outcome.add(store.services(page.services))
             retired = self._retire_services(page.retired_service_ids, run)
+            outcome.changed_service_ids |= self._retire_locations(page.retired_location_ids, run)
         except Exception as exc:
             # Something in the page broke a constraint: redo it record by record so the rest is kept.
             self.session.rollback()
@@ -220,6 +229,7 @@ class SyncEngine:
             outcome, store_failures = self._store_one_by_one(page, store)
             failures.extend(store_failures)
             retired = self._retire_services(page.retired_service_ids, run)
+            outcome.changed_service_ids |= self._retire_locations(page.retired_location_ids, run)
         if failures:
             state.mark_incomplete(f"{page.label}: {len(failures)} failed")
         changed = outcome.changed_service_ids | set(retired)
@@ -313,6 +323,33 @@ class SyncEngine:
             execution_options={"synchronize_session": False},
         )
         return ids
+
+    def _retire_locations(self, external_ids: Sequence[str], run: SyncRun) -> set[uuid.UUID]:
+        """Retire places the source reports as removed; returns the services held there (to re-index)."""
+        if not external_ids:
+            return set()
+        ids = list(
+            self.session.execute(
+                select(col(Location.id)).where(
+                    col(Location.source) == run.source,
+                    col(Location.external_id).in_(list(external_ids)),
+                    col(Location.status) != RecordStatus.RETIRED,
+                )
+            ).scalars()
+        )
+        if not ids:
+            return set()
+        self.session.execute(
+            update(Location)
+            .where(col(Location.id).in_(ids))
+            .values(status=RecordStatus.RETIRED, updated_at=self.now(), last_seen_run_id=run.id),
+            execution_options={"synchronize_session": False},
+        )
+        return set(
+            self.session.execute(
+                select(col(ServiceAtLocation.service_id)).where(col(ServiceAtLocation.location_id).in_(ids))
+            ).scalars()
+        )
 
     def _unseen(self, model: Any, retired: Any, run: SyncRun, *, demo: bool) -> tuple[list[uuid.UUID], int]:
         """Active rows of the run's source (demo or real ones) that the run did not see, and their total."""

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.catalogue.enums import ContactKind, ScheduleKind, ServiceStatus
+from app.catalogue.enums import ContactKind, RecordStatus, ScheduleKind, ServiceStatus
 from app.catalogue.models import Location, Organisation, Service
 from integrations.ptv.common import continuous_rows, municipality_from_place
 from integrations.ptv.factory import directory_version, make_source
@@ -336,6 +336,7 @@ class V12Api:
     ) -> None:
         self.services, self.channels, self.organisations = services, channels, organisations
         self.connections, self.archived = connections, list(archived)
+        self.archived_channels: list[str] = []
         self.requests: list[httpx.Request] = []
 
     @staticmethod
@@ -355,7 +356,7 @@ class V12Api:
             return httpx.Response(
                 200, json=next(o for o in self.organisations if path.endswith(o["contentId"]))
             )
-        if path.startswith("service-channel/") and not path.endswith("search"):
+        if path.startswith("service-channel/") and not path.endswith(("search", "archived")):
             found = [c for c in self.channels if c["contentId"] == path.split("/")[-1]]
             return httpx.Response(200, json=found[0]) if found else self._problem(404, "NotPublished")
         size = int(params.get("pageSize", "0"))
@@ -394,8 +395,9 @@ class V12Api:
         if path == "connection/search":
             wanted = set(params.get_list("serviceContentIds"))
             return [c for c in self.connections if c["serviceContentId"] in wanted]
-        if path == "service/archived":
-            return [{"contentId": cid} for cid in self.archived] if params.get("archivedAtOrAfter") else None
+        if path in ("service/archived", "service-channel/archived"):
+            ids = self.archived if path == "service/archived" else self.archived_channels
+            return [{"contentId": cid} for cid in ids] if params.get("archivedAtOrAfter") else None
         return None
 
 
@@ -455,8 +457,10 @@ def test_incremental_uses_published_at_and_archived(session, context, sync_engin
     sync_engine.run(_source(context, api), mode=SyncMode.FULL)
     api.services[0] = v12.service(_sid(1), "Uusi nimi", ORG, published="2099-01-01T00:00:00.000Z")
     api.archived = [_sid(2)]
+    api.archived_channels = [PLACE]
     api.requests.clear()
     report = sync_engine.run(_source(context, api), mode=SyncMode.INCREMENTAL)
+    assert report.message is None, report.message
     assert (report.mode, report.status, report.updated, report.retired) == (
         "incremental",
         RunStatus.SUCCEEDED,
@@ -469,6 +473,7 @@ def test_incremental_uses_published_at_and_archived(session, context, sync_engin
     assert cutoff < datetime.now(UTC)
     statuses = dict(session.exec(select(Service.external_id, Service.status)).all())
     assert statuses[_sid(2)] == ServiceStatus.RETIRED and statuses[_sid(3)] == ServiceStatus.ACTIVE
+    assert session.exec(select(Location.status)).one() == RecordStatus.RETIRED
 
 
 def test_v12_without_a_key_is_refused(context) -> None:

@@ -275,14 +275,19 @@ class PtvV12Source:
                     yield self._service_page(label, items, state)
         if cutoff is not None:
             archived = {"archivedAtOrAfter": iso_utc(cutoff)}
-            for label, items in self._search(f"{API}/service/archived", archived, state):
-                page = Page(label=label)
-                for item in items:
-                    if isinstance(item, RecordFailure):
-                        page.failures.append(item)
-                    elif isinstance(item, Mapping) and item.get("contentId"):
-                        page.retired_service_ids.append(str(item["contentId"]).lower())
-                yield page
+            for kind in ("service", "service-channel"):
+                for label, items in self._search(f"{API}/{kind}/archived", archived, state):
+                    page = Page(label=label)
+                    for item in items:
+                        if isinstance(item, RecordFailure):
+                            page.failures.append(item)
+                        elif isinstance(item, Mapping) and item.get("contentId"):
+                            content_id = str(item["contentId"]).lower()
+                            if kind == "service":
+                                page.retired_service_ids.append(content_id)
+                            else:
+                                page.retired_location_ids.append(content_id)
+                    yield page
 
 
 # -- replay -----------------------------------------------------------------------------------
