@@ -35,6 +35,8 @@ RUN groupadd --system --gid 10001 tarjotin \
     && mkdir -p /var/lib/tarjotin \
     && chown tarjotin:tarjotin /var/lib/tarjotin
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/tarjotin-entrypoint
+# The demo catalogue, for `docker compose run app demo load` on a trial installation.
+COPY demo/ptv-v11 /opt/tarjotin/demo/ptv-v11
 USER tarjotin
 WORKDIR /var/lib/tarjotin
 VOLUME ["/var/lib/tarjotin"]

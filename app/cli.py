@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -183,13 +184,21 @@ def _rebuild_search_index() -> None:
 @demo_cli.command("load")
 def demo_load(
     force: bool = typer.Option(False, "--force", help="retire demo services missing from the files"),
+    from_dir: Path | None = typer.Option(
+        None,
+        "--from-dir",
+        help="the demo pages (default: demo/ptv-v11 in the source tree; /opt/tarjotin/demo/ptv-v11 in the image)",
+    ),
 ) -> None:
     """Load the demo catalogue (demo/ptv-v11) through the real PTV v11 import path."""
-    from pathlib import Path
-
     from integrations.cli import EXIT_CODES, print_report, sync_source
 
-    directory = Path(__file__).resolve().parent.parent / "demo" / "ptv-v11"
+    # An installed wheel has no source tree beside it, so the container image ships the pages separately.
+    candidates = [
+        Path(__file__).resolve().parent.parent / "demo" / "ptv-v11",
+        Path("/opt/tarjotin/demo/ptv-v11"),
+    ]
+    directory = from_dir or next((c for c in candidates if c.is_dir()), candidates[0])
     if not directory.is_dir():
         console.print(f"[red]demo data not found at {directory}[/red]")
         raise typer.Exit(2)

@@ -58,3 +58,6 @@ def test_dockerfile_is_multi_stage_non_root_and_migrates_on_start() -> None:
     assert "--workers" in entrypoint
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".git", ".venv", ".env", "data"} <= set(ignored)
+    # `demo load` in the container reads the pages the image ships beside the installed wheel.
+    assert "COPY demo/ptv-v11 /opt/tarjotin/demo/ptv-v11" in dockerfile
+    assert not {"demo", "demo/", "demo/ptv-v11"} & set(ignored)
