@@ -385,3 +385,18 @@ def test_accessibility_needs_filter(app: FastAPI, client: TestClient, session: S
     status, body = get(client, "/en/search?access=wheelchair", hx)
     assert status == 200
     assert names_in(body) == ["Senioreiden kuntosaliryhmä"]
+
+
+def test_a_script_link_in_source_data_is_not_a_link(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    service = make_service(
+        session,
+        name_fi="Outo",
+        registration_url="javascript:alert(1)",
+        source_url="javascript:alert(2)",
+        contacts=((ContactKind.WEB, "javascript:alert(3)"),),
+    )
+    body = client.get(f"/fi/services/{service.id}").text
+    assert "javascript:" not in body.replace("javascript:alert(3)</li>", "")
+    assert "<li>javascript:alert(3)</li>" in body  # shown as text, not as a link

@@ -59,3 +59,15 @@ def test_an_unplaceable_snippet_gives_way_to_the_summary() -> None:
     view = views.hit_view(hit, "sv", {Facet.MUNICIPALITY: {}, Facet.THEME: {}})
     assert view.snippet is None
     assert view.summary is not None and view.summary.lang == "fi" and view.summary.fallback
+
+
+def test_links_from_source_data_are_only_web_mail_and_phone() -> None:
+    from web.pages.content import safe_href
+
+    assert safe_href("https://example.fi/ilmo") == "https://example.fi/ilmo"
+    assert safe_href(" www.example.fi/ilmo ") == "https://www.example.fi/ilmo"
+    assert safe_href("mailto:a@example.fi") == "mailto:a@example.fi"
+    assert safe_href("javascript:alert(1)") is None
+    assert safe_href("JavaScript:alert(1)") is None
+    assert safe_href("data:text/html,x") is None
+    assert safe_href("") is None and safe_href(None) is None

@@ -82,3 +82,18 @@ def long_date(value: date | datetime | None, locale: str) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return format_date(value, format="long", locale=locale)
+
+
+_SAFE_SCHEMES = ("https://", "http://", "mailto:", "tel:")
+
+
+def safe_href(url: str | None) -> str | None:
+    """A link target from source data, or None: only web, e-mail and phone links, never javascript:."""
+    if not url:
+        return None
+    cleaned = url.strip()
+    if cleaned.lower().startswith(_SAFE_SCHEMES):
+        return cleaned
+    if "://" not in cleaned and ":" not in cleaned.split("/", 1)[0] and "." in cleaned.split("/", 1)[0]:
+        return "https://" + cleaned  # "www.example.fi/page": a web address without its scheme
+    return None

@@ -26,7 +26,7 @@ from web.deps import SearchIndexDep
 from web.i18n import LOCALES, gettext, negotiate_locale
 from web.pages import state as st
 from web.pages import views
-from web.pages.content import LocalText, local, pick
+from web.pages.content import LocalText, local, pick, safe_href
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import Place, resolve_place
 from web.pages.templating import is_htmx, render
@@ -190,11 +190,9 @@ class ContactView:
 def _contact_view(contact: Contact, locale: str) -> ContactView:
     href = {
         ContactKind.PHONE: "tel:" + "".join(ch for ch in contact.value if ch.isdigit() or ch == "+"),
-        ContactKind.EMAIL: "mailto:" + contact.value,
-        ContactKind.WEB: contact.value,
+        ContactKind.EMAIL: "mailto:" + contact.value.strip(),
+        ContactKind.WEB: safe_href(contact.value) or "",
     }[ContactKind(contact.kind)]
-    if contact.kind == ContactKind.WEB and not contact.value.startswith(("https://", "http://")):
-        href = "https://" + contact.value
     return ContactView(str(contact.kind), contact.value, href, local(contact, "label", locale))
 
 
@@ -255,7 +253,8 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
             ("web", organisation.website, ""),
         ):
             if value:
-                contacts.append(ContactView(kind, value, scheme + value, None))
+                href = safe_href(value) if kind == "web" else scheme + value
+                contacts.append(ContactView(kind, value, href or "", None))
     age = None
     if service.min_age is not None and service.max_age is not None:
         age = gettext(locale, "Ages %(low)s–%(high)s", low=str(service.min_age), high=str(service.max_age))
@@ -278,6 +277,8 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
         "schedules": service.schedules,
         "contacts": contacts,
         "organisation": organisation,
+        "registration_href": safe_href(service.registration_url),
+        "source_href": safe_href(service.source_url),
         "organisation_name": local(organisation, "name", locale) if organisation else None,
         "provider_kind": labels[Facet.PROVIDER_KIND].get(str(organisation.kind), "") if organisation else "",
         "languages": [language_label(code, locale) for code in service.languages],

@@ -131,7 +131,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory, live_server: LiveS
             permissions=["geolocation"],
             locale="fi-FI",
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)  # generous: CI machines are shared
 
         def only_the_test_server(route):  # type: ignore[no-untyped-def]
             if route.request.url.startswith(live_server.url) or route.request.url.startswith("data:"):
