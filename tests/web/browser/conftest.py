@@ -157,6 +157,18 @@ def page(browser_context):  # type: ignore[no-untyped-def]
     assert not errors, f"JavaScript errors: {errors}"
 
 
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """The page is loaded, htmx is idle, and any map has drawn its markers.
+
+    Deterministic, unlike "network idle", which a busy shared machine can miss for long stretches."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    if page.locator("[data-map]").count() and page.evaluate(
+        "() => JSON.parse((document.querySelector('[data-map-points]') || {textContent: '[]'}).textContent).length"
+    ):
+        page.wait_for_selector(".leaflet-marker-icon, .marker-cluster")
+
+
 def run_axe(page) -> list[dict]:  # type: ignore[no-untyped-def]
     """axe-core's WCAG 2.1 A/AA and best-practice rules on the current page; the violations."""
     require(AXE.exists(), "axe-core", "run `make node` (npm ci)")

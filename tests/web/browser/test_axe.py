@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.browser.conftest import LiveServer, run_axe, screenshot
+from tests.web.browser.conftest import LiveServer, run_axe, screenshot, settled
 
 PAGE_TYPES = {
     "front": "/{lang}/",
@@ -30,9 +30,9 @@ def test_no_axe_violations(page, live_server: LiveServer, kind: str, lang: str, 
     page.set_viewport_size({"width": width, "height": 800})
     path = PAGE_TYPES[kind].format(lang=lang, **live_server.ids)
     page.goto(live_server.url + path)
-    page.wait_for_load_state("networkidle")
+    settled(page)
     if kind == "map":
-        page.wait_for_selector(".leaflet-container")
+        assert page.locator(".leaflet-container").count() == 1
     violations = run_axe(page)
     if lang == "sv" or kind in ("front", "results", "service"):
         screenshot(page, f"{kind}-{lang}-{width}")

@@ -7,14 +7,13 @@ import re
 
 import pytest
 
-from tests.web.browser.conftest import ARTIFACTS, LiveServer, screenshot
+from tests.web.browser.conftest import ARTIFACTS, LiveServer, screenshot, settled
 
 pytestmark = pytest.mark.browser
 
 
 def wait_for_swap(page) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function("() => !document.querySelector('#search-form.htmx-request')")
-    page.wait_for_load_state("networkidle")
+    settled(page)
 
 
 def swapping(page, action) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +47,7 @@ def test_search_filter_and_open_a_service(page, live_server: LiveServer) -> None
     page.reload()
     assert page.is_checked("#f-free-true")
     page.go_back()
-    page.wait_for_load_state("networkidle")
+    settled(page)
     assert "free=true" not in page.url
     assert not page.is_checked("#f-free-true")
     page.click("text=Vesijumppa 1")
@@ -206,7 +205,7 @@ def test_mobile_360_facets_fold_and_targets_are_large(page, live_server: LiveSer
         f"/sv/services/{live_server.ids['senior_gym']}",
     ):
         page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
+        settled(page)
         assert no_horizontal_scroll(page), path
         if "search" in path:
             assert not page.locator("#filters").evaluate("d => d.open"), "filters are folded on a phone"
