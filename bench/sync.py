@@ -100,6 +100,7 @@ class Catalogue:
         self.organisation_templates = [json.dumps(o) for o in organisations]
         self.changed: set[int] = set()
         self.organisation_numbers = {_id("organisation", n): n for n in range(self.organisations())}
+        self.place_numbers = {_id("place", n): n for n in range(self.places())}
         self.changed_at = "2027-01-01T00:00:00.000000Z"
         self._skeletons: dict[tuple[str, int, bool], str] = {}
 
@@ -239,6 +240,9 @@ def answer(catalogue: Catalogue, path: str, query: dict[str, list[str]]) -> tupl
         if parts[2] == "Service":
             lookup = {_id("service", n): n for n in sorted(catalogue.changed)}
             return 200, "[" + ",".join(catalogue.service(lookup[g]) for g in wanted if g in lookup) + "]"
+        if parts[2] == "ServiceChannel":
+            lookup = catalogue.place_numbers
+            return 200, "[" + ",".join(catalogue.place(lookup[g]) for g in wanted if g in lookup) + "]"
         return 200, "[]"
     if len(parts) == 3 and "date" in query:
         changed = sorted(catalogue.changed) if parts[2] == "Service" else []
