@@ -60,10 +60,10 @@ LANGS = ("fi", "sv", "en")
 # What app.js loads when a page has a map (Leaflet is not in the HTML: list pages stay light).
 MAP_ASSETS = [
     "/static/vendor/leaflet/leaflet.css",
-    "/static/vendor/leaflet.markercluster/MarkerCluster.css",
-    "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css",
+    "/static/vendor/markercluster/MarkerCluster.css",
+    "/static/vendor/markercluster/MarkerCluster.Default.css",
     "/static/vendor/leaflet/leaflet.js",
-    "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "/static/vendor/markercluster/leaflet.markercluster.js",
     "/static/vendor/leaflet/images/marker-icon.png",
     "/static/vendor/leaflet/images/marker-shadow.png",
 ]

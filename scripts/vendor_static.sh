@@ -12,5 +12,5 @@ cp node_modules/leaflet/dist/images/*.png "$v/leaflet/images/"
 cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
    node_modules/leaflet.markercluster/dist/MarkerCluster.css \
    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
-   node_modules/leaflet.markercluster/MIT-LICENCE.txt "$v/leaflet.markercluster/"
+   node_modules/leaflet.markercluster/MIT-LICENCE.txt "$v/markercluster/"
 chmod 644 "$v"/*/*.* "$v"/leaflet/images/*

@@ -19,9 +19,9 @@ COPIES = [
     ("leaflet/leaflet.css", "leaflet/dist/leaflet.css"),
     ("leaflet/LICENSE", "leaflet/LICENSE"),
     ("leaflet/images/marker-icon.png", "leaflet/dist/images/marker-icon.png"),
-    ("leaflet.markercluster/leaflet.markercluster.js", "leaflet.markercluster/dist/leaflet.markercluster.js"),
-    ("leaflet.markercluster/MarkerCluster.css", "leaflet.markercluster/dist/MarkerCluster.css"),
-    ("leaflet.markercluster/MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
+    ("markercluster/leaflet.markercluster.js", "leaflet.markercluster/dist/leaflet.markercluster.js"),
+    ("markercluster/MarkerCluster.css", "leaflet.markercluster/dist/MarkerCluster.css"),
+    ("markercluster/MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
 ]
 
 
@@ -41,3 +41,21 @@ def test_vendored_files_match_the_npm_packages(vendored: str, installed: str) ->
     assert (VENDOR / vendored).read_bytes() == (NODE / installed).read_bytes(), (
         f"{vendored} differs from the pinned package: run scripts/vendor_static.sh"
     )
+
+
+def test_every_static_file_ships_in_the_package() -> None:
+    """The image installs a wheel: setuptools skips folders with a dot in their name (not a package
+    name) and files whose extension package-data does not list."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
+    static = ROOT / "web" / "static"
+    for path in static.rglob("*"):
+        relative = path.relative_to(static)
+        if path.is_dir():
+            assert "." not in path.name, (
+                f"web/static/{relative}: a dot in a folder name keeps it out of the wheel"
+            )
+        else:
+            assert any(fnmatch(path.name, p) for p in patterns), f"web/static/{relative} is not package data"

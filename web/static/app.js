@@ -86,10 +86,10 @@
       });
     }
     css("/static/vendor/leaflet/leaflet.css");
-    css("/static/vendor/leaflet.markercluster/MarkerCluster.css");
-    css("/static/vendor/leaflet.markercluster/MarkerCluster.Default.css");
+    css("/static/vendor/markercluster/MarkerCluster.css");
+    css("/static/vendor/markercluster/MarkerCluster.Default.css");
     leafletLoading = js("/static/vendor/leaflet/leaflet.js").then(function () {
-      return js("/static/vendor/leaflet.markercluster/leaflet.markercluster.js");
+      return js("/static/vendor/markercluster/leaflet.markercluster.js");
     });
     return leafletLoading;
   }
