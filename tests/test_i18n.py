@@ -35,8 +35,12 @@ def _method_map() -> list[tuple[str, str]]:
     ]
 
 
-def extracted_messages() -> set[str]:
-    messages: set[str] = set()
+def extracted_plurals() -> dict[str, str]:
+    """Every message found, by its msgid; the value is the plural msgid, or "" for a plain message.
+
+    A .po file keys a plural entry by its singular, so the plural is checked as part of that entry.
+    """
+    messages: dict[str, str] = {}
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT),
         method_map=_method_map(),
@@ -44,10 +48,16 @@ def extracted_messages() -> set[str]:
         keywords=KEYWORDS,
     ):
         if isinstance(message, tuple):
-            messages.update(m for m in message if m)
+            singular, plural = (*message, "", "")[:2]
+            if singular:
+                messages[singular] = plural or messages.get(singular, "")
         elif message:
-            messages.add(message)
+            messages.setdefault(message, "")
     return messages
+
+
+def extracted_messages() -> set[str]:
+    return set(extracted_plurals())
 
 
 def test_messages_are_found() -> None:
@@ -57,22 +67,28 @@ def test_messages_are_found() -> None:
 
 
 def test_every_message_is_translated_in_every_language() -> None:
-    messages = extracted_messages()
+    messages = extracted_plurals()
     problems: list[str] = []
     for locale in LOCALES:
         with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
             catalog = read_po(handle, locale=locale)
-        for message in sorted(messages):
+        for message, plural in sorted(messages.items()):
             entry = catalog.get(message)
             if entry is None:
                 problems.append(f"{locale}: missing {message!r}")
+                continue
+            if bool(plural) != entry.pluralizable:
+                problems.append(f"{locale}: {message!r} must {'' if plural else 'not '}be a plural entry")
                 continue
             translations = entry.string if isinstance(entry.string, tuple) else (entry.string,)
             if not all(translations) or entry.fuzzy:
                 problems.append(f"{locale}: untranslated {message!r}")
                 continue
+            # A plural form may leave out the count ("one result"), never bring in a name of its own.
+            expected = set(PLACEHOLDER.findall(message)) | set(PLACEHOLDER.findall(plural))
             for translation in translations:
-                if set(PLACEHOLDER.findall(str(translation))) != set(PLACEHOLDER.findall(message)):
+                found = set(PLACEHOLDER.findall(str(translation)))
+                if (found != expected) if not plural else not (found <= expected):
                     problems.append(f"{locale}: placeholders differ in {message!r}")
     assert not problems, "\n".join(problems)
 
