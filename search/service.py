@@ -9,13 +9,27 @@ from sqlmodel import Session
 
 from app.errors import Unavailable
 from search.fallback import search_database
+from search.suggest import catalogue_vocabulary, closest_query
 from search.types import SearchIndex, SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
 
 
 def search_services(query: SearchQuery, *, session: Session, index: SearchIndex | None) -> SearchResult:
-    """Search with the engine; if it is unavailable, answer from the database with degraded=True."""
+    """Search with the engine (or the database when it is down); offer a did-you-mean when nothing matched."""
+    result = _search(query, session=session, index=index)
+    if result.total == 0 and result.suggestion is None and query.q.strip():
+        suggestion = closest_query(query.q, catalogue_vocabulary(session))
+        # Only offer a correction that finds something with the same filters.
+        if (
+            suggestion
+            and _search(dataclasses.replace(query, q=suggestion), session=session, index=index).total
+        ):
+            result = dataclasses.replace(result, suggestion=suggestion)
+    return result
+
+
+def _search(query: SearchQuery, *, session: Session, index: SearchIndex | None) -> SearchResult:
     if index is not None:
         try:
             return index.search(query)

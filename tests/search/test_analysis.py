@@ -117,3 +117,12 @@ def test_snowball_fallback_logs_once(monkeypatch, caplog) -> None:
     assert analyser.backend == "snowball"
     assert analyser.analyse("kuntosalille").base_forms == ("kuntosal",)
     assert sum("Snowball" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_closest_query_replaces_only_unknown_words() -> None:
+    from search.suggest import closest_query, words_of
+
+    vocabulary = words_of(["Vesijumppa", "Kuntosali ikääntyneille", None])
+    assert closest_query("kuntosali vesijymppa", vocabulary) == "kuntosali vesijumppa"
+    assert closest_query("kuntosali", vocabulary) is None
+    assert closest_query("zzzqqq", vocabulary) is None

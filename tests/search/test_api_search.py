@@ -101,3 +101,19 @@ def test_no_engine_answers_from_the_database(app, client, catalogue) -> None:
 
 def test_app_opens_the_embedded_engine(app) -> None:
     assert app.state.search_index is not None and app.state.search_index.name == "tantivy"
+
+
+def test_a_query_that_finds_nothing_suggests_the_closest_catalogue_words(api, catalogue) -> None:
+    # Too far from any name for the engines' typo tolerance, close enough for a did-you-mean.
+    body = api.get("/api/v1/search", params={"q": "lukupiiiirri"}).json()
+    assert body["total"] == 0
+    assert body["suggestion"] == "lukupiiri"
+    assert api.get("/api/v1/search", params={"q": body["suggestion"]}).json()["total"] >= 1
+
+
+def test_no_suggestion_when_the_correction_would_find_nothing_either(api, catalogue) -> None:
+    # 'Lukupiiri' exists, but in Heinola, not Hyvinkää (106): a suggestion must work with the filters kept.
+    body = api.get("/api/v1/search", params={"q": "lukupiiiirri", "municipality": "106"}).json()
+    assert body["total"] == 0
+    assert body["suggestion"] is None
+    assert api.get("/api/v1/search", params={"q": "zzzqqqxxx"}).json()["suggestion"] is None
