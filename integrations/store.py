@@ -196,6 +196,22 @@ class Store:
         self.now = now
         self.known_municipalities = known_municipalities
 
+    def _stage(
+        self, model: Any, row: Any, values: dict[str, Any], inserts: list[dict[str, Any]], outcome: Outcome
+    ) -> uuid.UUID:
+        """A new row joins the page's bulk insert; a known one is updated in place. Returns its id."""
+        if row is None:
+            row_id = new_id()
+            inserts.append({"id": row_id, "first_seen_at": self.now, "created_at": self.now, **values})
+            outcome.created += 1
+            return row_id
+        self.session.execute(
+            update(model).where(model.id == row.id).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        outcome.updated += 1
+        return row.id
+
     def _municipality(self, code: str | None) -> str | None:
         return code if code in self.known_municipalities else None
 
@@ -240,17 +256,7 @@ class Store:
                 "updated_at": self.now,
                 **_demo(self),
             }
-            if row is None:
-                row_id = new_id()
-                inserts.append({"id": row_id, "first_seen_at": self.now, "created_at": self.now, **values})
-                outcome.created += 1
-            else:
-                row_id = row.id
-                self.session.execute(
-                    update(Organisation).where(col(Organisation.id) == row_id).values(**values),
-                    execution_options={"synchronize_session": False},
-                )
-                outcome.updated += 1
+            row_id = self._stage(Organisation, row, values, inserts, outcome)
             if record.parent_external_id and record.parent_external_id not in parents:
                 pending_parents.append((row_id, record.parent_external_id))
         _bulk_insert(self.session, Organisation, inserts)
@@ -316,18 +322,9 @@ class Store:
                 "updated_at": self.now,
                 **_demo(self),
             }
-            if row is None:
-                row_id = new_id()
-                inserts.append({"id": row_id, "first_seen_at": self.now, "created_at": self.now, **values})
-                outcome.created += 1
-            else:
-                row_id = row.id
+            row_id = self._stage(Location, row, values, inserts, outcome)
+            if row is not None:
                 children_of.append(row_id)
-                self.session.execute(
-                    update(Location).where(col(Location.id) == row_id).values(**values),
-                    execution_options={"synchronize_session": False},
-                )
-                outcome.updated += 1
             schedules.extend(_schedule_rows(record.schedules, {"location_id": row_id}))
             contacts.extend(_contact_rows(record.contacts, {"location_id": row_id}))
         if children_of:
@@ -424,18 +421,9 @@ class Store:
                 "updated_at": self.now,
                 **_demo(self),
             }
-            if row is None:
-                row_id = new_id()
-                inserts.append({"id": row_id, "first_seen_at": self.now, "created_at": self.now, **values})
-                outcome.created += 1
-            else:
-                row_id = row.id
+            row_id = self._stage(Service, row, values, inserts, outcome)
+            if row is not None:
                 replaced.append(row_id)
-                self.session.execute(
-                    update(Service).where(col(Service.id) == row_id).values(**values),
-                    execution_options={"synchronize_session": False},
-                )
-                outcome.updated += 1
             outcome.changed_service_ids.add(row_id)
             owner = {"service_id": row_id}
             terms.extend(
