@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ from app.catalogue.models import (
     SyncRun,
 )
 from app.timeutil import utcnow
-from integrations.prefetch import prefetch
+from integrations.prefetch import FORK_AVAILABLE, prefetch, prefetch_in_process
 from integrations.records import Page, RecordFailure
 from integrations.source import CrawlState, SyncMode, SyncSource
 from integrations.store import Outcome, Store
@@ -100,8 +101,10 @@ class SyncEngine:
         progress: Progress | None = None,
         now: Callable[[], datetime] = utcnow,
         is_demo: bool = False,
+        crawl_in_process: bool = FORK_AVAILABLE,
     ) -> None:
         self.session = session
+        self.crawl_in_process = crawl_in_process
         self.known_municipalities = known_municipalities
         self.retire_threshold = retire_threshold
         self.after_commit = after_commit
@@ -147,11 +150,15 @@ class SyncEngine:
         )
         state = CrawlState()
         try:
-            # The next pages are fetched and mapped while this one is stored (prefetch.py).
-            for page in prefetch(source.crawl(mode=mode, since=since, state=state)):
-                self._store_page(page, store, run, report, state)
-                if self.progress is not None:
-                    self.progress(page, state)
+            # The next pages are fetched and mapped while this one is stored (prefetch.py), by
+            # default in a process of their own, so crawling and storing each have a core.
+            crawl = source.crawl(mode=mode, since=since, state=state)
+            pages = prefetch_in_process(crawl, state) if self.crawl_in_process else prefetch(crawl)
+            with closing(pages):  # a failure in storing stops the crawl before it is reported
+                for page in pages:
+                    self._store_page(page, store, run, report, state)
+                    if self.progress is not None:
+                        self.progress(page, state)
         except Exception as exc:
             self.session.rollback()
             log.exception("sync %s failed", source.name)

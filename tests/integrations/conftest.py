@@ -35,3 +35,15 @@ def v11_source(context: MappingContext) -> Callable[..., PtvV11Source]:
 @pytest.fixture
 def sync_engine(session: Session, context: MappingContext) -> SyncEngine:
     return SyncEngine(session, known_municipalities=context.known_municipalities, retire_threshold=0.2)
+
+
+@pytest.fixture
+def sync_engine_in_thread(session: Session, context: MappingContext) -> SyncEngine:
+    """The engine with the crawl in a thread of this process, for tests that inspect what an
+    httpx.MockTransport recorded (in a crawl process its records would stay in the child)."""
+    return SyncEngine(
+        session,
+        known_municipalities=context.known_municipalities,
+        retire_threshold=0.2,
+        crawl_in_process=False,
+    )

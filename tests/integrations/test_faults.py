@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -41,10 +42,29 @@ def _api() -> ReplayApi:
     )
 
 
+class SleepLog:
+    """The client's backoff sleeps, kept in a file: the crawl runs in a child process (prefetch.py)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.write_text("")
+
+    def __call__(self, seconds: float) -> None:
+        with self.path.open("a", encoding="ascii") as handle:
+            handle.write(f"{seconds!r}\n")
+
+    def values(self) -> list[float]:
+        return [float(line) for line in self.path.read_text(encoding="ascii").split()]
+
+
 class Harness:
-    def __init__(self, session: Session, context, api: ReplayApi, base_url: str) -> None:
+    def __init__(self, session: Session, context, api: ReplayApi, base_url: str, tmp_path: Path) -> None:
         self.session, self.context, self.api, self.base_url = session, context, api, base_url
-        self.sleeps: list[float] = []
+        self.sleep_log = SleepLog(tmp_path / "sleeps.txt")
+
+    @property
+    def sleeps(self) -> list[float]:
+        return self.sleep_log.values()
 
     def run(self, mode: SyncMode = SyncMode.FULL):
         source = make_v11_source(
@@ -53,9 +73,10 @@ class Harness:
             base_url=self.base_url,
             timeout=0.3,
             policy=POLICY,
-            sleep=self.sleeps.append,
+            sleep=self.sleep_log,
         )
         engine = SyncEngine(self.session, known_municipalities=self.context.known_municipalities)
+        self.engine_crawls_in_process = engine.crawl_in_process  # the path production takes
         return engine.run(source, mode=mode)
 
     def snapshot(self) -> dict[str, tuple]:
@@ -70,13 +91,15 @@ class Harness:
 
 
 @pytest.fixture
-def harness(session: Session, context) -> Iterator[Harness]:
+def harness(session: Session, context, tmp_path: Path) -> Iterator[Harness]:
     api = _api()
     with serve(api) as base_url:
-        harness = Harness(session, context, api, base_url)
+        harness = Harness(session, context, api, base_url, tmp_path)
         baseline = harness.run()
         assert (baseline.status, baseline.created) == (RunStatus.SUCCEEDED, 14)
+        assert harness.engine_crawls_in_process
         api.requests.clear()
+        harness.sleep_log.path.write_text("")
         yield harness
 
 

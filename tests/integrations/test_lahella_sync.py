@@ -196,9 +196,9 @@ def _live(api: FakeLahella, context: MappingContext, page_size: int = 2) -> Lahe
 
 
 def test_expired_login_is_refreshed_and_pages_follow_skip(
-    session: Session, sync_engine: SyncEngine, api: FakeLahella, context: MappingContext
+    session: Session, sync_engine_in_thread: SyncEngine, api: FakeLahella, context: MappingContext
 ) -> None:
-    report = sync_engine.run(_live(api, context), mode=SyncMode.FULL)
+    report = sync_engine_in_thread.run(_live(api, context), mode=SyncMode.FULL)
     assert report.status == RunStatus.SUCCEEDED and report.pages == 3
     assert api.refreshes == 1
     skips = [r.url.params["skip"] for r in api.requests if r.url.path == "/v1/activities"]

@@ -427,9 +427,9 @@ def _source(context, api: V12Api, key: str | None = "secret"):
     )
 
 
-def test_full_crawl_pages_batches_and_key(session, context, sync_engine) -> None:
+def test_full_crawl_pages_batches_and_key(session, context, sync_engine_in_thread) -> None:
     api = _api()
-    report = sync_engine.run(_source(context, api), mode=SyncMode.FULL)
+    report = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.FULL)
     assert (report.status, report.failed) == (RunStatus.SUCCEEDED, 0)
     assert len(session.exec(select(Service).where(Service.status == ServiceStatus.ACTIVE)).all()) == 130
     parent = session.exec(select(Organisation).where(Organisation.external_id == PARENT)).one()
@@ -448,18 +448,18 @@ def test_full_crawl_pages_batches_and_key(session, context, sync_engine) -> None
         for r in api.requests
         if "connection" in r.url.path
     )
-    again = sync_engine.run(_source(context, api), mode=SyncMode.FULL)
+    again = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.FULL)
     assert (again.created, again.updated, again.retired) == (0, 0, 0)
 
 
-def test_incremental_uses_published_at_and_archived(session, context, sync_engine) -> None:
+def test_incremental_uses_published_at_and_archived(session, context, sync_engine_in_thread) -> None:
     api = _api(5)
-    sync_engine.run(_source(context, api), mode=SyncMode.FULL)
+    sync_engine_in_thread.run(_source(context, api), mode=SyncMode.FULL)
     api.services[0] = v12.service(_sid(1), "Uusi nimi", ORG, published="2099-01-01T00:00:00.000Z")
     api.archived = [_sid(2)]
     api.archived_channels = [PLACE]
     api.requests.clear()
-    report = sync_engine.run(_source(context, api), mode=SyncMode.INCREMENTAL)
+    report = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.INCREMENTAL)
     assert report.message is None, report.message
     assert (report.mode, report.status, report.updated, report.retired) == (
         "incremental",
