@@ -21,7 +21,7 @@ import pickle
 import queue
 import signal
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
 from integrations.errors import IntegrationError
@@ -118,7 +118,9 @@ class _ForwardLogs(logging.Handler):
             self.handleError(record)
 
 
-def _crawl_child(items: Iterator[Any], state: CrawlState, channel: Any) -> None:
+def _crawl_child(
+    items: Iterator[Any], state: CrawlState, channel: Any, prepare: Callable[[Any], None] | None
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     # Objects inherited from the parent (its database connections among them) are never collected
     # here, so nothing of theirs is finalised from this process.
@@ -130,6 +132,8 @@ def _crawl_child(items: Iterator[Any], state: CrawlState, channel: Any) -> None:
     reported = len(state.reasons)  # the parent has those already
     try:
         for item in items:
+            if prepare is not None:
+                prepare(item)
             change = _state_change(state, reported)
             reported += len(change[1])
             # Pickled here, not in the queue's feeder thread, where a failure would lose the page silently.
@@ -150,17 +154,37 @@ def _crawl_child(items: Iterator[Any], state: CrawlState, channel: Any) -> None:
         channel.join_thread()  # everything put is in the pipe before the process ends
 
 
+def _unpickle(payload: bytes) -> Any:
+    # A page is thousands of small objects: with the collector on, their allocation sets off
+    # collections that walk this process's whole heap, several times the cost of the unpickling.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(payload)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def prefetch_in_process(
-    items: Iterator[T], state: CrawlState, *, depth: int = 2, poll: float = 0.5
+    items: Iterator[T],
+    state: CrawlState,
+    *,
+    prepare: Callable[[T], None] | None = None,
+    depth: int = 2,
+    poll: float = 0.5,
 ) -> Generator[T, None, None]:
     """Iterate `items` (a crawl writing to `state`) in a forked process, yielding the pages here in order.
 
     `state` is brought up to date with each page as the crawl had it when it yielded that page.
+    `prepare` runs on each page in the child before it is sent: work that can be done ahead.
     """
     context = multiprocessing.get_context("fork")
     # Log records count against the bound too: a chatty crawl waits for the parent like pages do.
     channel: Any = context.Queue(maxsize=depth)
-    child = context.Process(target=_crawl_child, args=(items, state, channel), name="sync-crawl", daemon=True)
+    child = context.Process(
+        target=_crawl_child, args=(items, state, channel, prepare), name="sync-crawl", daemon=True
+    )
     child.start()
     try:
         while True:
@@ -181,7 +205,7 @@ def prefetch_in_process(
                 if logger.isEnabledFor(record.levelno):
                     logger.handle(record)
             elif kind == _PAGE:
-                item, change = pickle.loads(payload)
+                item, change = _unpickle(payload)
                 _apply(state, change)
                 yield item
             elif kind == _ERROR:

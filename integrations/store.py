@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from app.catalogue.enums import RecordStatus, ServiceStatus
@@ -30,6 +30,7 @@ from app.catalogue.models import (
     ServiceTerm,
 )
 from app.models_base import new_id
+from integrations.bulk import insert_rows
 from integrations.dedupe import resolve_cross_source
 from integrations.records import (
     ContactRecord,
@@ -160,14 +161,10 @@ def _demo(store: Any) -> dict[str, bool]:
 
 
 def _bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        # A Core insert of the table: one executemany per table and page. (The ORM's bulk insert
-        # leaves out None values and splits the batch by the pattern of missing values: nearly one
-        # statement per row.) Core needs the same keys in every row: a missing one is NULL.
-        keys = set().union(*rows)
-        if any(len(row) != len(keys) for row in rows):
-            rows = [{key: row.get(key) for key in keys} for row in rows]
-        session.execute(insert(model.__table__), rows)
+    # One COPY or executemany per table and page, on the session's connection (bulk.py). (The ORM's
+    # bulk insert leaves out None values and splits the batch by the pattern of missing values:
+    # nearly one statement per row.) A key missing from a row is NULL.
+    insert_rows(session, model.__table__, rows)
 
 
 def _mark_seen(session: Session, model: Any, ids: list[uuid.UUID], run_id: int, now: datetime) -> None:

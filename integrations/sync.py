@@ -35,7 +35,7 @@ from app.catalogue.models import (
 )
 from app.timeutil import utcnow
 from integrations.prefetch import FORK_AVAILABLE, prefetch, prefetch_in_process
-from integrations.records import Page, RecordFailure
+from integrations.records import Page, RecordFailure, precompute_hashes
 from integrations.source import CrawlState, SyncMode, SyncSource
 from integrations.store import Outcome, Store
 
@@ -153,7 +153,11 @@ class SyncEngine:
             # The next pages are fetched and mapped while this one is stored (prefetch.py), by
             # default in a process of their own, so crawling and storing each have a core.
             crawl = source.crawl(mode=mode, since=since, state=state)
-            pages = prefetch_in_process(crawl, state) if self.crawl_in_process else prefetch(crawl)
+            pages = (
+                prefetch_in_process(crawl, state, prepare=precompute_hashes)
+                if self.crawl_in_process
+                else prefetch(crawl)
+            )
             with closing(pages):  # a failure in storing stops the crawl before it is reported
                 for page in pages:
                     self._store_page(page, store, run, report, state)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from dataclasses import replace
 from datetime import UTC, datetime, time
 
 from integrations.records import (
+    Page,
     Provenance,
     ScheduleRecord,
     ServiceRecord,
     Text,
     content_hash,
+    precompute_hashes,
 )
 
 
@@ -36,3 +40,16 @@ def test_content_hash_is_stable_and_sensitive() -> None:
     assert content_hash(_service()) != content_hash(_service(name=Text(fi="Tuolijumppa", sv="Stolgympa")))
     later = Provenance("ptv", "s-1", source_modified_at=datetime(2026, 1, 3, tzinfo=UTC))
     assert content_hash(_service()) != content_hash(_service(provenance=later))
+
+
+def test_content_hash_is_kept_on_the_record_and_travels_with_it() -> None:
+    record = _service()
+    digest = content_hash(record)
+    assert digest == hashlib.sha256(repr(_service()).encode("utf-8")).hexdigest()
+    # Kept outside the fields: repr, equality and a changed copy are unaffected.
+    assert record == _service() and repr(record) == repr(_service())
+    assert content_hash(replace(record, name=Text(fi="Muu"))) != digest
+    page = Page(label="p", services=[_service()])
+    precompute_hashes(page)  # what the crawl process does before it sends a page
+    travelled = pickle.loads(pickle.dumps(page)).services[0]
+    assert travelled.__dict__["_content_hash"] == digest == content_hash(travelled)
