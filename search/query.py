@@ -129,6 +129,23 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
 
 
+def distances_km(center: tuple[float, float], latitudes: list[float], longitudes: list[float]) -> list[float]:
+    """haversine_km from `center` to each point, with the center's share worked out once.
+
+    A radius search measures every candidate in the covering cells (thousands per query).
+    """
+    lat1, lon1 = math.radians(center[0]), math.radians(center[1])
+    cos1 = math.cos(lat1)
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    diameter = 2 * EARTH_RADIUS_KM
+    result = []
+    for latitude, longitude in zip(latitudes, longitudes, strict=True):
+        lat2 = radians(latitude)
+        h = sin((lat2 - lat1) / 2) ** 2 + cos1 * cos(lat2) * sin((radians(longitude) - lon1) / 2) ** 2
+        result.append(diameter * asin(sqrt(h if h < 1.0 else 1.0)))
+    return result
+
+
 # Grid levels for geo prefiltering: cell height in degrees of latitude (width is twice that in
 # longitude, about square in Finland). A radius query looks up the cells of the smallest level
 # that covers the circle with at most MAX_CELLS cells; exact distances are computed afterwards.

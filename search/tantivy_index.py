@@ -27,7 +27,7 @@ import tantivy
 
 from app.errors import Unavailable
 from search.documents import SearchDocument
-from search.query import QueryWord, analyse_query, covering_cells, geo_cells, haversine_km
+from search.query import QueryWord, analyse_query, covering_cells, distances_km, geo_cells
 from search.snippets import snippet_for
 from search.types import (
     Facet,
@@ -45,7 +45,16 @@ MAX_POINTS = 8  # distances use a service's first 8 places (fast fields are sing
 CANDIDATE_CAP = 50_000  # most documents a geo query ranks by exact distance
 NO_MIN_AGE, NO_MAX_AGE = 0, 200
 DISTANCE_RINGS_KM = (2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
+# Facet counting reads two single-valued columns per facet (see _facet_columns): NONE fills a
+# column for a document without values; REST_SEPARATOR joins the values after the first (codes
+# never contain spaces). REST_BUCKETS caps the distinct value sets read from the second column;
+# past it, counting falls back to the facet's multi-valued column.
+NONE = "-"
+REST_SEPARATOR = " "
+FIRST_BUCKETS = 1000
+REST_BUCKETS = 2000
+ALL_BUCKETS = 10_000  # the fallback reads every value (tantivy refuses more than 65,000 buckets)
 
 _FACET_FIELDS: dict[Facet, str] = {
     Facet.MUNICIPALITY: "municipality",
@@ -88,6 +97,9 @@ def _schema() -> tantivy.Schema:
             builder.add_text_field(name, tokenizer_name=tokenizer)
     for name in (*_FACET_FIELDS.values(), "cell"):
         builder.add_text_field(name, fast=name != "cell", tokenizer_name="raw")
+    for name in _FACET_FIELDS.values():
+        builder.add_text_field(f"{name}_first", fast=True, tokenizer_name="raw")
+        builder.add_text_field(f"{name}_rest", fast=True, tokenizer_name="raw")
     # 63 bits of the service id, indexed and fast: geo queries collect the exact set of services
     # within the radius from fast fields (no stored-document reads) to count facets over them.
     builder.add_integer_field("key", indexed=True, fast=True)
@@ -104,6 +116,21 @@ def _schema() -> tantivy.Schema:
 def _name_key(folded: str) -> int:
     """The first 7 bytes of the folded name as a number: sorts like the name's beginning."""
     return int.from_bytes(folded.encode("utf-8")[:7].ljust(7, b"\0"), "big")
+
+
+def _facet_columns(name: str, values: Sequence[str]) -> dict[str, str]:
+    """A facet's values as two single-valued columns: the first value, and the rest joined.
+
+    Why: tantivy counts terms of a column with exactly one value per document about ten times
+    faster than those of an optional or multi-valued column (2-3 ms for 100,000 documents, on
+    every search that shows facets). Most services have one value per facet; the sets of the
+    rest are few, and each of their buckets is split back into values when counting.
+    """
+    unique = sorted({v for v in values if v and REST_SEPARATOR not in v and v != NONE})
+    return {
+        f"{name}_first": unique[0] if unique else NONE,
+        f"{name}_rest": REST_SEPARATOR.join(unique[1:]) or NONE,
+    }
 
 
 def to_tantivy(doc: SearchDocument) -> tantivy.Document:
@@ -127,6 +154,9 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
     }
     if doc.free is not None:
         fields["free"] = "true" if doc.free else "false"
+    for name in _FACET_FIELDS.values():
+        value = fields.get(name, [])
+        fields.update(_facet_columns(name, [value] if isinstance(value, str) else value))
     for lang in ("fi", "sv", "en"):
         fields[f"name_{lang}"] = doc.name.get(lang, "")
         fields[f"body_{lang}"] = " ".join(t for t in (doc.summary.get(lang), doc.description.get(lang)) if t)
@@ -437,14 +467,32 @@ class TantivyIndex:
         for slot in range(MAX_POINTS):
             lats = searcher.fast_field_values(f"lat{slot}", addresses)
             lons = searcher.fast_field_values(f"lon{slot}", addresses)
-            if all(v is None for v in lats):
-                break
+            placed: list[int] = []
+            latitudes: list[float] = []
+            longitudes: list[float] = []
             for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
                 if lat is not None and lon is not None:
-                    d = haversine_km(center, (float(lat), float(lon)))
-                    if d < nearest[i]:
-                        nearest[i] = d
+                    placed.append(i)
+                    latitudes.append(float(lat))
+                    longitudes.append(float(lon))
+            if not placed:
+                break
+            measured = distances_km(center, latitudes, longitudes)
+            for i, d in zip(placed, measured, strict=True):
+                if d < nearest[i]:
+                    nearest[i] = d
         return nearest
+
+    def _only(self, keys: list[int]) -> tantivy.Query:
+        """The services with these keys: a union of term queries.
+
+        Why not term_set_query: on this field it walks the whole term dictionary (about 4 ms at
+        100,000 services, for any number of keys); single-term lookups cost a fraction of that.
+        """
+        Q = tantivy.Query
+        return Q.boolean_query(
+            [(tantivy.Occur.Should, Q.term_query(self._schema, "key", key)) for key in keys]
+        )
 
     def _search(self, query: SearchQuery) -> SearchResult:
         index = self._current()
@@ -497,14 +545,7 @@ class TantivyIndex:
                 total = len(ranked)
                 keys = searcher.fast_field_values("key", [address for _d, _i, address in ranked])
                 facet_query = (
-                    self._all(
-                        [
-                            main,
-                            tantivy.Query.term_set_query(
-                                self._schema, "key", [int(k) for k in keys if k is not None]
-                            ),
-                        ]
-                    )
+                    self._all([main, self._only([int(k) for k in keys if k is not None])])
                     if ranked
                     else tantivy.Query.empty_query()
                 )
@@ -542,16 +583,43 @@ class TantivyIndex:
         )
 
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, list[FacetValue]]:
-        aggregation = {
-            facet.value: {"terms": {"field": field, "size": 400 if facet is Facet.MUNICIPALITY else 100}}
-            for facet, field in _FACET_FIELDS.items()
-        }
+        aggregation: dict[str, Any] = {}
+        for facet, field in _FACET_FIELDS.items():
+            aggregation[f"{facet.value}_first"] = {
+                "terms": {"field": f"{field}_first", "size": FIRST_BUCKETS}
+            }
+            aggregation[f"{facet.value}_rest"] = {"terms": {"field": f"{field}_rest", "size": REST_BUCKETS}}
         answer = searcher.aggregate(query, aggregation)
+        overflow = [
+            facet
+            for facet in _FACET_FIELDS
+            if any(
+                answer.get(f"{facet.value}_{part}", {}).get("sum_other_doc_count")
+                for part in ("first", "rest")
+            )
+        ]
+        exact: dict[str, Any] = {}
+        if overflow:
+            # More distinct value sets than the buckets read: count the multi-valued columns.
+            exact = searcher.aggregate(
+                query,
+                {f.value: {"terms": {"field": _FACET_FIELDS[f], "size": ALL_BUCKETS}} for f in overflow},
+            )
         facets: dict[str, list[FacetValue]] = {}
         for facet in _FACET_FIELDS:
-            buckets = answer.get(facet.value, {}).get("buckets", [])
-            values = [FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets]
-            facets[facet.value] = sorted(values, key=lambda v: (-v.count, v.value))
+            counts: dict[str, int] = {}
+            if facet in overflow:
+                for bucket in exact.get(facet.value, {}).get("buckets", []):
+                    counts[str(bucket["key"])] = int(bucket["doc_count"])
+            else:
+                for bucket in answer.get(f"{facet.value}_first", {}).get("buckets", []):
+                    counts[str(bucket["key"])] = int(bucket["doc_count"])
+                for bucket in answer.get(f"{facet.value}_rest", {}).get("buckets", []):
+                    for value in str(bucket["key"]).split(REST_SEPARATOR):
+                        counts[value] = counts.get(value, 0) + int(bucket["doc_count"])
+                counts.pop(NONE, None)
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            facets[facet.value] = [FacetValue(value, count) for value, count in ordered if count]
         return facets
 
     @staticmethod

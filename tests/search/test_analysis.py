@@ -11,6 +11,7 @@ from search.finnish import analyse_word, fold, lemmas_of_text
 from search.query import (
     analyse_query,
     covering_cells,
+    distances_km,
     edit_distance,
     geo_cells,
     haversine_km,
@@ -77,6 +78,14 @@ def test_geo_cells_cover_the_circle() -> None:
     assert 9.5 < haversine_km(center, east) < 10.5
     assert any(cell in cells for cell in geo_cells(*east) if cell.startswith(level + ":"))
     assert covering_cells(center, 3000) is None
+
+
+def test_distances_from_one_center_are_the_haversine_distances() -> None:
+    center = (60.98, 25.66)
+    points = [(60.98, 25.66), (60.1699, 24.9384), (65.0121, 25.4651), (-33.86, 151.21), (60.98, -154.34)]
+    measured = distances_km(center, [p[0] for p in points], [p[1] for p in points])
+    assert measured[0] == 0.0
+    assert measured == pytest.approx([haversine_km(center, p) for p in points], rel=1e-12)
 
 
 def test_meilisearch_filters_escape_values() -> None:

@@ -28,6 +28,18 @@ def test_search_answers_items_facets_and_total(api, catalogue) -> None:
     assert "municipality" in body["facets"]
 
 
+def test_the_body_is_what_the_documented_schema_says(api, catalogue) -> None:
+    from web.api.search import SearchOut
+
+    response = api.get("/api/v1/search", params={"q": "jumppa", "near": "60.98,25.66", "lang": "sv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    # Every field the schema names, no more, with the types it gives (the body is built as data).
+    assert SearchOut.model_validate(body, strict=True).model_dump(mode="json") == body
+    assert body["items"] and body["items"][0]["points"] and body["facets"]["municipality"]
+
+
 def test_filters_and_near(api, catalogue) -> None:
     response = api.get(
         "/api/v1/search",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
@@ -85,37 +86,42 @@ def parse_point(value: str) -> tuple[float, float]:
     return latitude, longitude
 
 
-def to_search_out(result: SearchResult) -> SearchOut:
-    return SearchOut(
-        items=[
-            SearchItemOut(
-                id=hit.id,
-                source=hit.source,
-                external_id=hit.external_id,
-                names=hit.name,
-                summaries=hit.summary,
-                snippet=hit.snippet,
-                distance=hit.distance_km,
-                organisation_names=hit.organisation_name,
-                municipalities=list(hit.municipality_codes),
-                themes=list(hit.themes),
-                free=hit.is_free,
-                points=[PointOut(latitude=p.latitude, longitude=p.longitude) for p in hit.points],
-                demo=hit.demo,
-            )
+def search_payload(result: SearchResult) -> dict[str, Any]:
+    """The response body, shaped as SearchOut (the documented schema; a test holds them together).
+
+    Built as plain data and serialised once: validating hundreds of facet values into models
+    cost more than the search itself on large result sets.
+    """
+    return {
+        "items": [
+            {
+                "id": hit.id,
+                "source": hit.source,
+                "external_id": hit.external_id,
+                "names": hit.name,
+                "summaries": hit.summary,
+                "snippet": hit.snippet,
+                "distance": hit.distance_km,
+                "organisation_names": hit.organisation_name,
+                "municipalities": list(hit.municipality_codes),
+                "themes": list(hit.themes),
+                "free": hit.is_free,
+                "points": [{"latitude": p.latitude, "longitude": p.longitude} for p in hit.points],
+                "demo": hit.demo,
+            }
             for hit in result.items
         ],
-        total=result.total,
-        page=result.page,
-        per_page=result.per_page,
-        facets={
-            name: [FacetValueOut(value=v.value, count=v.count) for v in values]
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "facets": {
+            name: [{"value": v.value, "count": v.count} for v in values]
             for name, values in result.facets.items()
         },
-        degraded=result.degraded,
-        relaxed=result.relaxed,
-        suggestion=result.suggestion,
-    )
+        "degraded": result.degraded,
+        "relaxed": result.relaxed,
+        "suggestion": result.suggestion,
+    }
 
 
 @router.get("/search", response_model=SearchOut, responses={422: {"model": ErrorOut}})
@@ -173,6 +179,7 @@ def search(
         page=page,
         per_page=per_page,
     )
-    result = to_search_out(search_services(query, session=session, index=index))
-    # Serialised once here: returned as a model, FastAPI would validate it a second time.
-    return Response(content=result.model_dump_json(), media_type="application/json")  # type: ignore[return-value]
+    payload = search_payload(search_services(query, session=session, index=index))
+    # Serialised here: returned as data, FastAPI would validate it against SearchOut first.
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Response(content=body, media_type="application/json")  # type: ignore[return-value]
