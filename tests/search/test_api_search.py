@@ -129,3 +129,21 @@ def test_no_suggestion_when_the_correction_would_find_nothing_either(api, catalo
     assert body["total"] == 0
     assert body["suggestion"] is None
     assert api.get("/api/v1/search", params={"q": "zzzqqqxxx"}).json()["suggestion"] is None
+
+
+def test_the_did_you_mean_words_follow_the_catalogue(session: Session, catalogue) -> None:
+    from datetime import timedelta
+
+    from search.suggest import catalogue_vocabulary
+
+    service = catalogue["vesijumppa"]
+    assert "vesijumppa" in catalogue_vocabulary(session)
+    assert catalogue_vocabulary(session) is catalogue_vocabulary(session)  # kept while nothing changes
+
+    service.name_fi = "Allasjumppa"
+    service.updated_at = service.updated_at + timedelta(seconds=1)
+    session.add(service)
+    session.flush()
+
+    words = catalogue_vocabulary(session)
+    assert "allasjumppa" in words and "vesijumppa" not in words
