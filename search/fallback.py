@@ -6,6 +6,7 @@ description or term label; if nothing matches all words, any word will do (`rela
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import re
@@ -19,7 +20,17 @@ from sqlmodel import Session, col, select
 
 from app.catalogue.enums import ServiceStatus, Taxonomy
 from app.catalogue.models import Location, Organisation, Service, ServiceAtLocation, ServiceTerm
-from search.types import Facet, FacetValue, GeoPoint, SearchHit, SearchQuery, SearchResult, Sort
+from search.types import (
+    Facet,
+    FacetValue,
+    GeoPoint,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    Sort,
+    chosen_facets,
+    without_filter,
+)
 
 _TEXT_FIELDS = [
     f"{name}_{lang}" for name in ("name", "summary", "description") for lang in ("fi", "sv", "en")
@@ -199,6 +210,18 @@ def _localized(obj: Any, prefix: str) -> dict[str, str]:
 
 
 def search_database(session: Session, query: SearchQuery) -> SearchResult:
+    """Search the catalogue tables; a chosen facet counts its alternatives (see search.service)."""
+    result = _search_database(session, query)
+    for facet in chosen_facets(query):
+        other = _search_database(
+            session, dataclasses.replace(without_filter(query, facet), page=1, per_page=1)
+        )
+        if facet.value in other.facets:  # the database counts some facets only (see _facets)
+            result.facets[facet.value] = other.facets[facet.value]
+    return result
+
+
+def _search_database(session: Session, query: SearchQuery) -> SearchResult:
     words = words_of(query.q)
     filters = _filters(query)
     relaxed = False

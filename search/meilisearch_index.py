@@ -28,7 +28,17 @@ from app.errors import Unavailable
 from search.documents import SearchDocument
 from search.query import QueryWord, analyse_query, haversine_km, meilisearch_filters, quote_filter_value
 from search.synonyms import synonym_groups
-from search.types import Facet, FacetValue, GeoPoint, SearchHit, SearchQuery, SearchResult, Sort
+from search.types import (
+    Facet,
+    FacetValue,
+    GeoPoint,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    Sort,
+    chosen_facets,
+    without_filter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +150,12 @@ def to_meilisearch(doc: SearchDocument) -> dict[str, Any]:
     if doc.points:
         record["_geo"] = {"lat": doc.points[0][0], "lng": doc.points[0][1]}
     return record
+
+
+def _facet_values(distribution: dict[str, Any]) -> list[FacetValue]:
+    return sorted(
+        (FacetValue(str(v), int(c)) for v, c in distribution.items()), key=lambda fv: (-fv.count, fv.value)
+    )
 
 
 def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -321,7 +337,23 @@ class MeilisearchIndex:
                 partial = index.search(q, self._params(query, "frequency"))
                 if partial.get("totalHits"):
                     answer, relaxed = partial, True
-        return self._result(answer, query, words, relaxed)
+            # A chosen facet counts its alternatives as if it were not chosen (search.service).
+            alternatives = {
+                facet: index.search(
+                    q,
+                    {
+                        "filter": meilisearch_filters(without_filter(query, facet)),
+                        "facets": [facet.value],
+                        "hitsPerPage": 0,
+                        "matchingStrategy": "frequency" if relaxed else "all",
+                    },
+                ).get("facetDistribution", {})
+                for facet in chosen_facets(query)
+            }
+        result = self._result(answer, query, words, relaxed)
+        for facet, distribution in alternatives.items():
+            result.facets[facet.value] = _facet_values(distribution.get(facet.value, {}))
+        return result
 
     def _result(
         self, answer: dict[str, Any], query: SearchQuery, words: list[QueryWord], relaxed: bool
@@ -351,17 +383,7 @@ class MeilisearchIndex:
             )
         distribution = answer.get("facetDistribution") or {}
         total = int(answer.get("totalHits") or 0)
-        facets = (
-            {
-                facet: sorted(
-                    (FacetValue(str(v), int(c)) for v, c in distribution.get(facet, {}).items()),
-                    key=lambda fv: (-fv.count, fv.value),
-                )
-                for facet in FACETS
-            }
-            if total
-            else {}
-        )
+        facets = {facet: _facet_values(distribution.get(facet, {})) for facet in FACETS} if total else {}
         return SearchResult(
             items=items,
             total=total,

@@ -30,6 +30,7 @@ from search.documents import SearchDocument
 from search.query import QueryWord, analyse_query, covering_cells, distances_km, geo_cells
 from search.snippets import snippet_for
 from search.types import (
+    FACET_FILTERS,
     Facet,
     FacetValue,
     GeoPoint,
@@ -37,6 +38,7 @@ from search.types import (
     SearchQuery,
     SearchResult,
     Sort,
+    chosen_facets,
 )
 
 log = logging.getLogger(__name__)
@@ -413,36 +415,29 @@ class TantivyIndex:
                 clauses.append(Q.boost_query(fuzzy, 0.5))
         return Q.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
 
-    def _filter_queries(self, query: SearchQuery) -> list[tantivy.Query]:
+    def _filter_queries(self, query: SearchQuery) -> tuple[dict[Facet, tantivy.Query], list[tantivy.Query]]:
+        """The facet filters by facet, and the other filters (age)."""
         schema = self._schema
         Q = tantivy.Query
-        filters: list[tantivy.Query] = []
-        chosen: dict[str, Sequence[str]] = {
-            "municipality": query.municipalities,
-            "theme": query.themes,
-            "target_group": query.target_groups,
-            "language": query.languages,
-            "provider_kind": query.provider_kinds,
-            "accessibility": query.accessibility,
-            "weekday": query.weekdays,
-            "time_of_day": query.times_of_day,
-        }
-        for field, values in chosen.items():
-            if values:
-                filters.append(Q.term_set_query(schema, field, list(dict.fromkeys(values))))
-        if query.free is not None:
-            filters.append(Q.term_query(schema, "free", "true" if query.free else "false"))
+        by_facet: dict[Facet, tantivy.Query] = {}
+        for facet in chosen_facets(query):
+            if facet is Facet.FREE:
+                by_facet[facet] = Q.term_query(schema, "free", "true" if query.free else "false")
+            else:
+                values: Sequence[str] = getattr(query, FACET_FILTERS[facet])
+                by_facet[facet] = Q.term_set_query(schema, _FACET_FIELDS[facet], list(dict.fromkeys(values)))
+        others: list[tantivy.Query] = []
         if query.age is not None:
             age = int(query.age)
-            filters.append(
+            others.append(
                 Q.range_query(schema, "min_age", tantivy.FieldType.Integer, lower_bound=-1, upper_bound=age)
             )
-            filters.append(
+            others.append(
                 Q.range_query(
                     schema, "max_age", tantivy.FieldType.Integer, lower_bound=age, upper_bound=10_000
                 )
             )
-        return filters
+        return by_facet, others
 
     @staticmethod
     def _all(queries: Sequence[tantivy.Query]) -> tantivy.Query:
@@ -494,61 +489,84 @@ class TantivyIndex:
             [(tantivy.Occur.Should, Q.term_query(self._schema, "key", key)) for key in keys]
         )
 
+    def _within_radius(
+        self, searcher: tantivy.Searcher, main: tantivy.Query, center: tuple[float, float], ring: float | None
+    ) -> list[tuple[float, int, Any]]:
+        """(distance, rank, address) of the matches within `ring` km (every match if None), nearest first."""
+        cells = self._cells_query(center, ring) if ring is not None else None
+        candidate_query = self._all([main, cells]) if cells is not None else main
+        hits = searcher.search(candidate_query, limit=CANDIDATE_CAP, count=True).hits
+        addresses = [address for _score, address in hits]
+        nearest = self._distances(searcher, addresses, center)
+        limit = ring if ring is not None else math.inf
+        return sorted(
+            (
+                (d, i, address)
+                for i, (d, address) in enumerate(zip(nearest, addresses, strict=True))
+                if d <= limit or ring is None
+            ),
+            key=lambda item: (item[0], item[1]),
+        )
+
+    def _radius_facet_query(
+        self, searcher: tantivy.Searcher, main: tantivy.Query, ranked: list[tuple[float, int, Any]]
+    ) -> tantivy.Query:
+        """`main` restricted to the ranked matches (the ones within the radius)."""
+        if not ranked:
+            return tantivy.Query.empty_query()
+        keys = searcher.fast_field_values("key", [address for _d, _i, address in ranked])
+        return self._all([main, self._only([int(k) for k in keys if k is not None])])
+
     def _search(self, query: SearchQuery) -> SearchResult:
         index = self._current()
         searcher = index.searcher()
         words = analyse_query(query.q)
-        filters = self._filter_queries(query)
+        by_facet, others = self._filter_queries(query)
+        filters = [*by_facet.values(), *others]
         relaxed = False
+        word_part: list[tantivy.Query] = []
         if words:
-            word_queries = [self._word_query(w) for w in words]
-            main = self._all([*word_queries, *filters])
+            word_part = [self._word_query(w) for w in words]
+            main = self._all([*word_part, *filters])
             if len(words) > 1 and _count(searcher.search(main, limit=1, count=True)) == 0:
                 any_word = tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Should, q) for q in word_queries], minimum_number_should_match=1
+                    [(tantivy.Occur.Should, q) for q in word_part], minimum_number_should_match=1
                 )
                 relaxed_query = self._all([any_word, *filters])
                 if _count(searcher.search(relaxed_query, limit=1, count=True)):
-                    main, relaxed = relaxed_query, True
+                    main, relaxed, word_part = relaxed_query, True, [any_word]
         else:
             main = self._all(filters)
+
+        def without(facet: Facet) -> tantivy.Query:
+            """`main` without the facet's own filter: its alternatives' counts (see search.service)."""
+            return self._all([*word_part, *(q for f, q in by_facet.items() if f is not facet), *others])
 
         offset = (query.page - 1) * query.per_page
         wanted = offset + query.per_page
         page: list[tuple[Any, float | None]] = []  # (address, distance)
-        facet_query = main
+        facet_queries: dict[Facet | None, tantivy.Query] = {None: main}
+        for chosen in by_facet:
+            facet_queries[chosen] = without(chosen)
         if query.near is not None and (query.radius_km is not None or query.sort == Sort.DISTANCE):
             center = query.near
             rings: list[float | None] = (
                 [query.radius_km] if query.radius_km is not None else [*DISTANCE_RINGS_KM, None]
             )
             ranked: list[tuple[float, int, Any]] = []
-            total = 0
             for ring in rings:
-                cells = self._cells_query(center, ring) if ring is not None else None
-                candidate_query = self._all([main, cells]) if cells is not None else main
-                hits = searcher.search(candidate_query, limit=CANDIDATE_CAP, count=True).hits
-                addresses = [address for _score, address in hits]
-                nearest = self._distances(searcher, addresses, center)
-                limit = ring if ring is not None else math.inf
-                ranked = sorted(
-                    (
-                        (d, i, address)
-                        for i, (d, address) in enumerate(zip(nearest, addresses, strict=True))
-                        if d <= limit or ring is None
-                    ),
-                    key=lambda item: (item[0], item[1]),
-                )
+                ranked = self._within_radius(searcher, main, center, ring)
                 if query.radius_km is not None or len(ranked) >= wanted or ring is None:
                     break
             if query.radius_km is not None:
                 total = len(ranked)
-                keys = searcher.fast_field_values("key", [address for _d, _i, address in ranked])
-                facet_query = (
-                    self._all([main, self._only([int(k) for k in keys if k is not None])])
-                    if ranked
-                    else tantivy.Query.empty_query()
-                )
+                for key, facet_query in list(facet_queries.items()):
+                    matches = (
+                        ranked
+                        if key is None
+                        else self._within_radius(searcher, facet_query, center, query.radius_km)
+                    )
+                    facet_queries[key] = self._radius_facet_query(searcher, facet_query, matches)
             else:
                 total = _count(searcher.search(main, limit=1, count=True))
             page = [(address, d if math.isfinite(d) else None) for d, _i, address in ranked[offset:wanted]]
@@ -573,18 +591,25 @@ class TantivyIndex:
                 page = [(a, None) for a in addresses]
 
         items = [self._hit(searcher.doc(address), distance, words, query.lang) for address, distance in page]
+        facets = self._facets(searcher, facet_queries[None], tuple(_FACET_FIELDS)) if total else {}
+        for chosen in by_facet:
+            # Counted even when nothing matches: they show where the same search does find something.
+            facets.update(self._facets(searcher, facet_queries[chosen], (chosen,)))
         return SearchResult(
             items=items,
             total=total,
-            facets=self._facets(searcher, facet_query) if total else {},
+            facets=facets,
             page=query.page,
             per_page=query.per_page,
             relaxed=relaxed,
         )
 
-    def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, list[FacetValue]]:
+    def _facets(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, wanted: Sequence[Facet]
+    ) -> dict[str, list[FacetValue]]:
         aggregation: dict[str, Any] = {}
-        for facet, field in _FACET_FIELDS.items():
+        for facet in wanted:
+            field = _FACET_FIELDS[facet]
             aggregation[f"{facet.value}_first"] = {
                 "terms": {"field": f"{field}_first", "size": FIRST_BUCKETS}
             }
@@ -592,7 +617,7 @@ class TantivyIndex:
         answer = searcher.aggregate(query, aggregation)
         overflow = [
             facet
-            for facet in _FACET_FIELDS
+            for facet in wanted
             if any(
                 answer.get(f"{facet.value}_{part}", {}).get("sum_other_doc_count")
                 for part in ("first", "rest")
@@ -606,7 +631,7 @@ class TantivyIndex:
                 {f.value: {"terms": {"field": _FACET_FIELDS[f], "size": ALL_BUCKETS}} for f in overflow},
             )
         facets: dict[str, list[FacetValue]] = {}
-        for facet in _FACET_FIELDS:
+        for facet in wanted:
             counts: dict[str, int] = {}
             if facet in overflow:
                 for bucket in exact.get(facet.value, {}).get("buckets", []):

@@ -5,9 +5,9 @@ Within one facet the chosen values are alternatives (OR); different facets must 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Facet(StrEnum):
@@ -56,6 +56,31 @@ class SearchQuery:
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     per_page: int = 20
+
+
+# Each facet's chosen values, as the SearchQuery field that holds them.
+FACET_FILTERS: dict[Facet, str] = {
+    Facet.MUNICIPALITY: "municipalities",
+    Facet.THEME: "themes",
+    Facet.TARGET_GROUP: "target_groups",
+    Facet.LANGUAGE: "languages",
+    Facet.FREE: "free",
+    Facet.PROVIDER_KIND: "provider_kinds",
+    Facet.ACCESSIBILITY: "accessibility",
+    Facet.WEEKDAY: "weekdays",
+    Facet.TIME_OF_DAY: "times_of_day",
+}
+
+
+def chosen_facets(query: SearchQuery) -> list[Facet]:
+    """The facets the query filters on."""
+    return [facet for facet, field in FACET_FILTERS.items() if getattr(query, field) not in ((), None)]
+
+
+def without_filter(query: SearchQuery, facet: Facet) -> SearchQuery:
+    """The same query with no values chosen for `facet`."""
+    cleared: dict[str, Any] = {FACET_FILTERS[facet]: None if facet is Facet.FREE else ()}
+    return replace(query, **cleared)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,15 @@ def test_engine_down_answers_from_the_database(app, client, session: Session, ca
     assert [i["names"]["fi"] for i in body["items"]] == ["Vesijumppa"]
 
 
+def test_the_database_counts_a_chosen_facets_alternatives_too(app, client, catalogue) -> None:
+    app.state.search_index = None
+    body = client.get("/api/v1/search", params={"municipality": "098"}).json()
+    assert body["degraded"] is True and body["total"] == 2
+    counts = {v["value"]: v["count"] for v in body["facets"]["municipality"]}
+    assert counts == {"398": 5, "098": 2, "106": 1, "111": 1}
+    assert sum(v["count"] for v in body["facets"]["free"]) == 2
+
+
 def test_no_engine_answers_from_the_database(app, client, catalogue) -> None:
     app.state.search_index = None
     body = client.get("/api/v1/search", params={"q": "lukupiiri"}).json()

@@ -178,3 +178,38 @@ def test_incremental_update(session: Session, search_index, catalogue) -> None:
     update_services(session, search_index, {retired.id})
     assert "vesijumppa" not in keys(search_index.search(SearchQuery(q="vesijumppaan")), catalogue)
     assert search_index.search(SearchQuery()).total == 9
+
+
+def _counts(result: SearchResult, facet: str) -> dict[str, int]:
+    return {v.value: v.count for v in result.facets.get(facet, [])}
+
+
+def test_a_chosen_facet_counts_its_alternatives(search_index, catalogue) -> None:
+    everything = search_index.search(SearchQuery())
+    in_098 = search_index.search(SearchQuery(municipalities=("098",)))
+    assert set(keys(in_098, catalogue)) == {"liikuntaryhma", "vesijumppa"}
+    # The municipalities one could add, with the counts they would bring...
+    assert _counts(in_098, "municipality") == {"398": 5, "098": 2, "106": 1, "111": 1}
+    # ...while the other facets count within the results.
+    assert sum(_counts(in_098, "free").values()) == 2
+    assert _counts(in_098, "theme") != _counts(everything, "theme")
+
+    # Two chosen facets: each counts as if only the other were chosen.
+    both = search_index.search(SearchQuery(municipalities=("098", "106"), themes=("vertaistuki",)))
+    assert keys(both, catalogue) == ["muistikahvila"]
+    peer = search_index.search(SearchQuery(themes=("vertaistuki",)))
+    assert _counts(both, "municipality") == _counts(peer, "municipality")
+    places = search_index.search(SearchQuery(municipalities=("098", "106")))
+    assert _counts(both, "theme") == _counts(places, "theme")
+
+    # Within a radius, the alternatives are counted within it too.
+    near = search_index.search(SearchQuery(near=LAHTI, radius_km=15, municipalities=("098",)))
+    assert near.total == 2 and _counts(near, "municipality") == {"398": 5, "098": 2}
+
+    # Nothing found with the chosen place: the facet still shows where the words are found.
+    elsewhere = search_index.search(SearchQuery(q="lukupiiri", municipalities=("106",)))
+    assert elsewhere.total == 0
+    assert _counts(elsewhere, "municipality") == _counts(
+        search_index.search(SearchQuery(q="lukupiiri")), "municipality"
+    )
+    assert _counts(elsewhere, "municipality")
