@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -56,7 +57,10 @@ NONE = "-"
 REST_SEPARATOR = " "
 FIRST_BUCKETS = 1000
 REST_BUCKETS = 2000
-ALL_BUCKETS = 10_000  # the fallback reads every value (tantivy refuses more than 65,000 buckets)
+ALL_BUCKETS = 10_000
+_SAFE_VALUE = re.compile(
+    r"[\w.-]{1,100}"
+)  # codes as the query language can carry them quoted  # the fallback reads every value (tantivy refuses more than 65,000 buckets)
 
 _FACET_FIELDS: dict[Facet, str] = {
     Facet.MUNICIPALITY: "municipality",
@@ -548,6 +552,7 @@ class TantivyIndex:
         facet_queries: dict[Facet | None, tantivy.Query] = {None: main}
         for chosen in by_facet:
             facet_queries[chosen] = without(chosen)
+        within_radius = query.near is not None and query.radius_km is not None
         if query.near is not None and (query.radius_km is not None or query.sort == Sort.DISTANCE):
             center = query.near
             rings: list[float | None] = (
@@ -558,7 +563,7 @@ class TantivyIndex:
                 ranked = self._within_radius(searcher, main, center, ring)
                 if query.radius_km is not None or len(ranked) >= wanted or ring is None:
                     break
-            if query.radius_km is not None:
+            if within_radius:
                 total = len(ranked)
                 for key, facet_query in list(facet_queries.items()):
                     matches = (
@@ -591,10 +596,14 @@ class TantivyIndex:
                 page = [(a, None) for a in addresses]
 
         items = [self._hit(searcher.doc(address), distance, words, query.lang) for address, distance in page]
-        facets = self._facets(searcher, facet_queries[None], tuple(_FACET_FIELDS)) if total else {}
-        for chosen in by_facet:
-            # Counted even when nothing matches: they show where the same search does find something.
-            facets.update(self._facets(searcher, facet_queries[chosen], (chosen,)))
+        if by_facet and word_part and not within_radius:
+            # Measured at 100,000 services: one pass over the word matches with filter aggregations
+            # beats a pass per chosen facet by 10-35 %; with no words (every service matches) it
+            # loses by as much, as each filter is then tested on every service.
+            base = self._all([*word_part, *others])
+            facets = self._facets_with_alternatives(searcher, query, base, facet_queries, total)
+        else:
+            facets = self._facets_pass_by_pass(searcher, facet_queries, total)
         return SearchResult(
             items=items,
             total=total,
@@ -604,9 +613,9 @@ class TantivyIndex:
             relaxed=relaxed,
         )
 
-    def _facets(
-        self, searcher: tantivy.Searcher, query: tantivy.Query, wanted: Sequence[Facet]
-    ) -> dict[str, list[FacetValue]]:
+    @staticmethod
+    def _aggregation(wanted: Sequence[Facet]) -> dict[str, Any]:
+        """Terms of the two single-valued columns of each wanted facet (see _facet_columns)."""
         aggregation: dict[str, Any] = {}
         for facet in wanted:
             field = _FACET_FIELDS[facet]
@@ -614,7 +623,23 @@ class TantivyIndex:
                 "terms": {"field": f"{field}_first", "size": FIRST_BUCKETS}
             }
             aggregation[f"{facet.value}_rest"] = {"terms": {"field": f"{field}_rest", "size": REST_BUCKETS}}
-        answer = searcher.aggregate(query, aggregation)
+        return aggregation
+
+    def _facets(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, wanted: Sequence[Facet]
+    ) -> dict[str, list[FacetValue]]:
+        return self._read_facets(
+            searcher, query, searcher.aggregate(query, self._aggregation(wanted)), wanted
+        )
+
+    def _read_facets(
+        self,
+        searcher: tantivy.Searcher,
+        query: tantivy.Query,
+        answer: dict[str, Any],
+        wanted: Sequence[Facet],
+    ) -> dict[str, list[FacetValue]]:
+        """Counts by value from an answer to _aggregation(wanted); `query` is what it counted over."""
         overflow = [
             facet
             for facet in wanted
@@ -645,6 +670,76 @@ class TantivyIndex:
                 counts.pop(NONE, None)
             ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             facets[facet.value] = [FacetValue(value, count) for value, count in ordered if count]
+        return facets
+
+    @staticmethod
+    def _filter_string(query: SearchQuery, facet: Facet) -> str | None:
+        """A chosen facet's filter in tantivy's query language; None for a value it cannot spell safely."""
+        if facet is Facet.FREE:
+            return f'free:"{"true" if query.free else "false"}"'
+        values = list(dict.fromkeys(getattr(query, FACET_FILTERS[facet])))
+        if not all(_SAFE_VALUE.fullmatch(v) for v in values):
+            return None
+        field = _FACET_FIELDS[facet]
+        return "(" + " OR ".join(f'{field}:"{v}"' for v in values) + ")"
+
+    def _facets_pass_by_pass(
+        self, searcher: tantivy.Searcher, facet_queries: dict[Facet | None, tantivy.Query], total: int
+    ) -> dict[str, list[FacetValue]]:
+        """Facets within the results (None's query), and each chosen facet over its own query."""
+        facets = self._facets(searcher, facet_queries[None], tuple(_FACET_FIELDS)) if total else {}
+        for facet in facet_queries:
+            if facet is not None:
+                # Counted even when nothing matches: they show where the same search does find something.
+                facets.update(self._facets(searcher, facet_queries[facet], (facet,)))
+        return facets
+
+    def _facets_with_alternatives(
+        self,
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        base: tantivy.Query,
+        facet_queries: dict[Facet | None, tantivy.Query],
+        total: int,
+    ) -> dict[str, list[FacetValue]]:
+        """The facets within the results, and each chosen facet as if it were not chosen.
+
+        One pass where it can: `base` is the search without its facet filters, and each set of
+        counts is a filter aggregation over it (the words are matched once instead of once per
+        chosen facet). A value the query language cannot carry falls back to one pass per set.
+        """
+        chosen = [f for f in facet_queries if f is not None]
+        spelled: dict[Facet, str] = {}
+        for facet in chosen:
+            text = self._filter_string(query, facet)
+            if text is None:
+                return self._facets_pass_by_pass(searcher, facet_queries, total)
+            spelled[facet] = text
+        groups: dict[str, tuple[str, Sequence[Facet]]] = {
+            "all": (" AND ".join(spelled.values()), tuple(_FACET_FIELDS))
+        }
+        for facet in chosen:
+            # "*": with only this facet chosen, its alternatives are counted over every match.
+            groups[facet.value] = (
+                " AND ".join(v for f, v in spelled.items() if f is not facet) or "*",
+                (facet,),
+            )
+        answer = searcher.aggregate(
+            base,
+            {
+                name: {"filter": spelled_filter, "aggs": self._aggregation(wanted)}
+                for name, (spelled_filter, wanted) in groups.items()
+            },
+        )
+        facets = (
+            self._read_facets(searcher, facet_queries[None], answer.get("all", {}), tuple(_FACET_FIELDS))
+            if total
+            else {}
+        )
+        for facet in chosen:
+            facets.update(
+                self._read_facets(searcher, facet_queries[facet], answer.get(facet.value, {}), (facet,))
+            )
         return facets
 
     @staticmethod

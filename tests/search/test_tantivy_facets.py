@@ -80,15 +80,49 @@ def test_multi_valued_facets_count_each_service_once(
         assert values == sorted(values, key=lambda v: (-v.count, v.value))
 
 
-def test_facet_counts_follow_the_other_filters() -> None:
+# With words the chosen facets are counted in one pass of filter aggregations, without in a pass each.
+@pytest.mark.parametrize("q", ["", "palvelu"])
+def test_facet_counts_follow_the_other_filters(q: str) -> None:
     documents = _documents()
     index = TantivyIndex()
     index.replace_all(documents)
 
-    result = index.search(SearchQuery(municipalities=("398",), per_page=1))
+    result = index.search(SearchQuery(q=q, municipalities=("398",), per_page=1))
 
     chosen = [d for d in documents if "398" in d.municipalities]
     assert result.total == len(chosen)
     assert {v.value: v.count for v in result.facets["weekday"]} == _expected(chosen, "weekdays")
     # The chosen facet counts its alternatives as if it were not chosen (search.service).
     assert {v.value: v.count for v in result.facets["municipality"]} == _expected(documents, "municipalities")
+
+
+def test_a_value_the_query_language_cannot_carry_is_counted_pass_by_pass() -> None:
+    documents = _documents()
+    index = TantivyIndex()
+    index.replace_all(documents)
+    odd = ("398", 'x" OR municipality:"091')  # not a code: must not widen the filter
+
+    result = index.search(SearchQuery(q="palvelu", municipalities=odd, weekdays=("MO",), per_page=1))
+    plain = index.search(SearchQuery(q="palvelu", municipalities=("398",), weekdays=("MO",), per_page=1))
+
+    assert result.total == plain.total > 0
+    assert result.facets == plain.facets
+    everywhere = index.search(SearchQuery(q="palvelu", weekdays=("MO",), per_page=1))
+    assert result.facets["municipality"] == everywhere.facets["municipality"]
+
+
+@pytest.mark.parametrize("q", ["", "palvelu"])
+def test_two_chosen_facets_each_count_as_if_only_the_other_were_chosen(q: str) -> None:
+    documents = _documents()
+    index = TantivyIndex()
+    index.replace_all(documents)
+
+    result = index.search(SearchQuery(q=q, municipalities=("398", "091"), weekdays=("MO",), per_page=1))
+
+    in_places = [d for d in documents if {"398", "091"} & set(d.municipalities)]
+    on_monday = [d for d in documents if "MO" in d.weekdays]
+    both = [d for d in in_places if d in on_monday]
+    assert result.total == len(both) > 0
+    assert {v.value: v.count for v in result.facets["municipality"]} == _expected(on_monday, "municipalities")
+    assert {v.value: v.count for v in result.facets["weekday"]} == _expected(in_places, "weekdays")
+    assert {v.value: v.count for v in result.facets["accessibility"]} == _expected(both, "accessibility")
