@@ -10,7 +10,8 @@ whole crawl. Services are spread over the 16 municipalities of the demo area; ev
 its own place, every fiftieth its own organisation. The sync runs the real client, mapping, store and
 engine, and this process samples its resident memory as the crawl passes 25 %, 50 % and 100 %. The
 engine crawls and maps in a forked child process (integrations/prefetch.py) while it stores: "CPU s"
-and "peak MiB" are the storing process's, "crawl CPU s" and "crawl MiB" the crawl process's.
+and "peak MiB" are the storing process's, "crawl CPU s" and "crawl MiB" the crawl process's, "db CPU s"
+the PostgreSQL server process's and "server CPU s" the stand-in's: all of them share the machine's cores.
 
 Targets (issue 4): a full sync of 100,000 records at 1,500 records/s or more on both engines, with
 memory that stays flat as the crawl grows. Prints figures; asserts nothing.
@@ -314,12 +315,28 @@ class Figures:
     seconds: float
     cpu_seconds: float = 0.0  # CPU time of the storing process (the machine may be shared)
     crawl_cpu_seconds: float = 0.0  # CPU time of the crawl process (integrations/prefetch.py)
+    db_cpu_seconds: float = 0.0  # CPU time of the PostgreSQL server process of the session
+    server_cpu_seconds: float = 0.0  # CPU time of the stand-in PTV server
     rss_at: dict[str, float] = field(default_factory=dict)
     peak: float = 0.0
     crawl_peak: float = 0.0
 
 
-def run_sync(database_url: str, base_url: str, *, count: int, mode: str) -> Figures:
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds so far of another process on this machine (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def run_sync(
+    database_url: str, base_url: str, *, count: int, mode: str, server_pid: int | None = None
+) -> Figures:
     from sqlmodel import Session
 
     from app.db import make_engine
@@ -348,10 +365,19 @@ def run_sync(database_url: str, base_url: str, *, count: int, mode: str) -> Figu
         context = load_mapping_context(session, settings)
         source = make_v11_source(context, MUNICIPALITIES, base_url=base_url, timeout=60)
         sync = SyncEngine(session, known_municipalities=context.known_municipalities, progress=progress)
+        # The PostgreSQL server process of this session shares the machine's cores too.
+        backend = (
+            session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            if engine.dialect.name == "postgresql"
+            else None
+        )
+        db_started, server_started = process_cpu(backend), process_cpu(server_pid)
         started, cpu_started, children_started = time.perf_counter(), time.process_time(), _children_cpu()
         report = sync.run(source, mode=SyncMode.FULL if mode == "full" else SyncMode.INCREMENTAL)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
         crawl_cpu_seconds = _children_cpu() - children_started
+        db_cpu_seconds = process_cpu(backend) - db_started
+        server_cpu_seconds = process_cpu(server_pid) - server_started
     engine.dispose()
     if report.failed or report.message:
         print(f"  {report.status}: {report.message} {report.errors[:3]}", file=sys.stderr)
@@ -364,6 +390,8 @@ def run_sync(database_url: str, base_url: str, *, count: int, mode: str) -> Figu
         seconds=seconds,
         cpu_seconds=cpu_seconds,
         crawl_cpu_seconds=crawl_cpu_seconds,
+        db_cpu_seconds=db_cpu_seconds,
+        server_cpu_seconds=server_cpu_seconds,
         rss_at=rss_at,
         peak=peak_mib(),
         crawl_peak=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -447,7 +475,9 @@ def main() -> None:
                     if mode == "incremental":
                         changed.value = args.changes
                     # Each run in a fresh process: the peak memory figure is that run's own.
-                    figures = _in_child(run_sync, url, base_url, count=args.count, mode=mode)
+                    figures = _in_child(
+                        run_sync, url, base_url, count=args.count, mode=mode, server_pid=server.pid
+                    )
                     figures.engine = name
                     results.append(figures)
                     _print(figures)
@@ -459,13 +489,15 @@ def main() -> None:
     print(f"load average before the runs: {load}; {os.cpu_count()} cores")
     print(
         f"{'engine':<11}{'run':<13}{'status':<11}{'services':>10}{'records':>10}{'seconds':>9}"
-        f"{'records/s':>11}{'services/s':>11}{'CPU s':>8}{'crawl CPU s':>13}{'peak MiB':>10}{'crawl MiB':>11}"
+        f"{'records/s':>11}{'services/s':>11}{'CPU s':>8}{'crawl CPU s':>13}{'db CPU s':>10}{'server CPU s':>14}"
+        f"{'peak MiB':>10}{'crawl MiB':>11}"
     )
     for f in results:
         print(
             f"{f.engine:<11}{f.mode:<13}{f.status:<11}{f.services:>10,}{f.records:>10,}{f.seconds:>9.1f}"
             f"{f.records / f.seconds:>11,.0f}{f.services / f.seconds:>11,.0f}{f.cpu_seconds:>8.1f}"
-            f"{f.crawl_cpu_seconds:>13.1f}{f.peak:>10.0f}{f.crawl_peak:>11.0f}"
+            f"{f.crawl_cpu_seconds:>13.1f}{f.db_cpu_seconds:>10.1f}{f.server_cpu_seconds:>14.1f}"
+            f"{f.peak:>10.0f}{f.crawl_peak:>11.0f}"
         )
 
 

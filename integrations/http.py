@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from integrations.errors import IntegrationError, MalformedResponse, PageMissing, SourceUnavailable
 
@@ -55,6 +56,20 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def decode_json(content: bytes) -> Any:
+    """JSON bytes -> Python, with orjson (several times faster than the standard library).
+
+    What orjson refuses but the standard library reads (NaN, lone surrogates, UTF-16) is read by the
+    standard library, so the faster decoder never turns a page away; the errors are ValueErrors
+    (json.JSONDecodeError, UnicodeDecodeError) either way. One difference stays: an integer past 64
+    bits becomes a float; the sources' numbers (page counts, totals) are far from that.
+    """
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
 class JsonFetcher:
     """GET JSON with the retry policy. One per source client; wraps an httpx.Client."""
 
@@ -74,7 +89,7 @@ class JsonFetcher:
         """The decoded JSON body of GET path; raises SourceUnavailable, PageMissing, MalformedResponse."""
         response = self._get(path, params)
         try:
-            return response.json()
+            return decode_json(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise MalformedResponse(f"{path}: response is not valid JSON ({exc})") from exc
 

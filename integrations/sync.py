@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlmodel import Session, col
 
 from app.catalogue.enums import RecordStatus, ServiceStatus
@@ -105,6 +105,7 @@ class SyncEngine:
     ) -> None:
         self.session = session
         self.crawl_in_process = crawl_in_process
+        self._analyzed_at = 0  # rows created by the run when its tables were last analyzed
         self.known_municipalities = known_municipalities
         self.retire_threshold = retire_threshold
         self.after_commit = after_commit
@@ -149,6 +150,7 @@ class SyncEngine:
             is_demo=self.is_demo,
         )
         state = CrawlState()
+        self._analyzed_at = 0
         try:
             # The next pages are fetched and mapped while this one is stored (prefetch.py), by
             # default in a process of their own, so crawling and storing each have a core.
@@ -275,8 +277,29 @@ class SyncEngine:
         self._copy_counts(run, report)
         self.session.add(run)
         self.session.commit()
+        self._keep_statistics_fresh(report)
         if changed and self.after_commit is not None:
             self.after_commit(changed)
+
+    # Tables looked up by external id (or service id) for every page.
+    LOOKED_UP = ("organisation", "location", "service", "service_at_location", "service_source_link")
+
+    def _keep_statistics_fresh(self, report: SyncReport) -> None:
+        """ANALYZE the looked-up tables on PostgreSQL each time this run's new rows have doubled.
+
+        PostgreSQL plans a page's lookups (`source = ? AND external_id IN (...)`) from table
+        statistics. A first import grows the tables faster than autovacuum analyzes them; planned
+        as empty, they are searched through the (source, external_id) index by source alone, every
+        row of the source read for every page, and the run slows down quadratically. SQLite plans by
+        the index's columns and needs nothing.
+        """
+        if report.created < max(1000, 2 * self._analyzed_at):
+            return
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        self._analyzed_at = report.created
+        self.session.execute(text(f"ANALYZE {', '.join(self.LOOKED_UP)}"))
+        self.session.commit()
 
     def _store_one_by_one(self, page: Page, store: Store) -> tuple[Outcome, list[RecordFailure]]:
         outcome = Outcome()

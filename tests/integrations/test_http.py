@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,14 @@ import httpx
 import pytest
 
 from integrations.errors import IntegrationError, MalformedResponse, PageMissing, SourceUnavailable
-from integrations.http import FileReplayTransport, JsonFetcher, RetryPolicy, make_client, parse_retry_after
+from integrations.http import (
+    FileReplayTransport,
+    JsonFetcher,
+    RetryPolicy,
+    decode_json,
+    make_client,
+    parse_retry_after,
+)
 
 
 def _fetcher(handler, attempts: int = 4) -> tuple[JsonFetcher, list[float]]:
@@ -94,6 +102,18 @@ def test_malformed_json_is_reported() -> None:
     fetcher, _ = _fetcher(lambda request: httpx.Response(200, content=b"{not json"))
     with pytest.raises(MalformedResponse):
         fetcher.get_json("/x")
+
+
+def test_json_that_only_the_standard_library_reads_is_still_read() -> None:
+    # orjson refuses all but the first; the page must not be lost for it.
+    assert decode_json(b'{"a": 1, "b": "\xc3\xa4"}') == {"a": 1, "b": "\u00e4"}
+    assert decode_json(b'{"s": "\\ud800"}') == {"s": "\ud800"}
+    assert math.isnan(decode_json(b'{"x": NaN}')["x"])
+    assert decode_json('{"utf16": "\u00e4"}'.encode("utf-16")) == {"utf16": "\u00e4"}
+    with pytest.raises(ValueError):
+        decode_json(b"{not json")
+    with pytest.raises(ValueError):
+        decode_json(b"\xff\xfe\xff")
 
 
 def test_file_replay_transport(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
@@ -21,7 +22,7 @@ from app.catalogue.models import (
     SyncRun,
 )
 from integrations.source import SyncMode
-from integrations.sync import RunStatus, SyncEngine
+from integrations.sync import RunStatus, SyncEngine, SyncReport
 from tests.integrations import v11_pages as v11
 
 ORG = "00000000-0000-4000-8000-000000000001"
@@ -295,3 +296,25 @@ def test_a_real_run_replaces_demo_rows_and_a_demo_load_never_retires_real_ones(
         select(Service.status).where(Service.external_id == "11111111-0000-4000-8000-000000000001")
     ).one()
     assert real_status == ServiceStatus.ACTIVE
+
+
+def test_postgresql_statistics_are_refreshed_as_the_run_doubles_its_rows(session, sync_engine) -> None:
+    analyzed: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("ANALYZE"):
+            analyzed.append(statement)
+
+    connection = session.connection()
+    event.listen(connection, "before_cursor_execute", spy)
+    try:
+        report = SyncReport(run_id=0, source="ptv", mode="full", status=RunStatus.RUNNING, complete=False)
+        for created in (10, 999, 1000, 1500, 1999, 2000, 3999, 4000):
+            report.created = created
+            sync_engine._keep_statistics_fresh(report)
+    finally:
+        event.remove(connection, "before_cursor_execute", spy)
+    # At 1,000 rows, then each doubling; SQLite plans without statistics.
+    expected = 3 if connection.dialect.name == "postgresql" else 0
+    assert len(analyzed) == expected
+    assert all("service," in statement and "location," in statement for statement in analyzed)

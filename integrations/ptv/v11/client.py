@@ -23,7 +23,14 @@ import httpx
 from app.catalogue.enums import Source
 from integrations.context import MappingContext
 from integrations.errors import IntegrationError, MalformedResponse, PageMissing
-from integrations.http import FileReplayTransport, JsonFetcher, RetryPolicy, make_client, read_file
+from integrations.http import (
+    FileReplayTransport,
+    JsonFetcher,
+    RetryPolicy,
+    decode_json,
+    make_client,
+    read_file,
+)
 from integrations.ptv.v11.mapping import (
     ChannelInfo,
     MappingError,
@@ -281,8 +288,6 @@ class V11DirectoryIndex:
         self._by_id: dict[str, dict[str, Any]] | None = None
 
     def _items(self) -> dict[str, dict[str, Any]]:
-        import json
-
         if self._by_id is None:
             self._by_id = {"Organization": {}, "ServiceChannel": {}, "Service": {}}
             for path in sorted(self.directory.glob("*.json")):
@@ -290,7 +295,7 @@ class V11DirectoryIndex:
                 if kind not in self._by_id:
                     continue
                 try:
-                    body = json.loads(path.read_bytes())
+                    body = decode_json(path.read_bytes())
                 except ValueError:
                     continue  # a malformed file is reported when its own page is requested
                 items = (

@@ -27,7 +27,14 @@ import httpx
 from app.catalogue.enums import Source
 from integrations.context import MappingContext
 from integrations.errors import IntegrationError, MalformedResponse, PageMissing
-from integrations.http import FileReplayTransport, JsonFetcher, RetryPolicy, make_client, read_file
+from integrations.http import (
+    FileReplayTransport,
+    JsonFetcher,
+    RetryPolicy,
+    decode_json,
+    make_client,
+    read_file,
+)
 from integrations.ptv.v12.mapping import (
     ChannelSummary,
     MappingError,
@@ -326,7 +333,7 @@ class V12DirectoryIndex:
             ):
                 for path in sorted(self.directory.glob(f"{prefix}*.json")):
                     try:
-                        body = json.loads(path.read_bytes())
+                        body = decode_json(path.read_bytes())
                     except ValueError:
                         continue
                     for item in body.get("items", []) if isinstance(body, dict) else []:
