@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.catalogue.enums import ContactKind, OrganisationKind
+from app.catalogue.enums import ContactKind, OrganisationKind, RecordStatus
+from app.catalogue.models import ServiceSourceLink
 from app.errors import Unavailable
 from search.indexer import rebuild
 from search.types import SearchQuery, SearchResult
@@ -385,6 +386,29 @@ def test_accessibility_needs_filter(app: FastAPI, client: TestClient, session: S
     status, body = get(client, "/en/search?access=wheelchair", hx)
     assert status == 200
     assert names_in(body) == ["Senioreiden kuntosaliryhmä"]
+
+
+def test_a_listing_two_sources_publish_names_both(app: FastAPI, client: TestClient, session: Session) -> None:
+    service = make_service(session, name_fi="Yhteinen", source_url="https://www.lahella.fi/activity/1")
+    service.source = "lahella"
+    for source, status in (("ptv", RecordStatus.ACTIVE), ("linkedevents", RecordStatus.RETIRED)):
+        session.add(
+            ServiceSourceLink(
+                service_id=service.id,
+                source=source,
+                external_id=f"{source}-1",
+                source_url=f"https://example.org/{source}/1",
+                status=status,
+            )
+        )
+    session.add(service)
+    session.flush()
+
+    body = client.get(f"/fi/services/{service.id}").text
+    assert "Lähde: Lähellä.fi" in body
+    assert 'Sama ilmoitus myös: Palvelutietovaranto (PTV) (<a href="https://example.org/ptv/1">' in body
+    assert "example.org/linkedevents" not in body  # that provenance is retired
+    assert "Also listed in:" in client.get(f"/en/services/{service.id}").text
 
 
 def test_a_script_link_in_source_data_is_not_a_link(

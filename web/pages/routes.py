@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.catalogue import queries
 from app.catalogue.codes import load_postal_codes
-from app.catalogue.enums import ContactKind, ServiceStatus, Taxonomy
+from app.catalogue.enums import ContactKind, RecordStatus, ServiceStatus, Taxonomy
 from app.catalogue.models import Contact, Location, Service
 from app.db import get_session
 from app.errors import NotFound
@@ -283,6 +283,15 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
         "provider_kind": labels[Facet.PROVIDER_KIND].get(str(organisation.kind), "") if organisation else "",
         "languages": [language_label(code, locale) for code in service.languages],
         "source_name": gettext(locale, SOURCE_NAMES.get(service.source, service.source)),
+        # The same listing from other sources (kept as one service by integrations.dedupe).
+        "other_sources": [
+            {
+                "name": gettext(locale, SOURCE_NAMES.get(link.source, link.source)),
+                "href": safe_href(link.source_url),
+            }
+            for link in sorted(service.source_links, key=lambda link: link.source)
+            if link.status == RecordStatus.ACTIVE and link.source != service.source
+        ],
         "updated_at": service.source_modified_at or service.last_synced_at,
         "retired": service.status == ServiceStatus.RETIRED,
         "temporarily_closed": service.status == ServiceStatus.TEMPORARILY_CLOSED,
