@@ -337,6 +337,7 @@ class V12Api:
         self.services, self.channels, self.organisations = services, channels, organisations
         self.connections, self.archived = connections, list(archived)
         self.archived_channels: list[str] = []
+        self.archived_connections: list[str] = []
         self.requests: list[httpx.Request] = []
 
     @staticmethod
@@ -356,9 +357,10 @@ class V12Api:
             return httpx.Response(
                 200, json=next(o for o in self.organisations if path.endswith(o["contentId"]))
             )
-        if path.startswith("service-channel/") and not path.endswith(("search", "archived")):
-            found = [c for c in self.channels if c["contentId"] == path.split("/")[-1]]
-            return httpx.Response(200, json=found[0]) if found else self._problem(404, "NotPublished")
+        for kind, known in (("service-channel/", self.channels), ("service/", self.services)):
+            if path.startswith(kind) and not path.endswith(("search", "archived")):
+                found = [c for c in known if c["contentId"] == path.split("/")[-1]]
+                return httpx.Response(200, json=found[0]) if found else self._problem(404, "NotPublished")
         size = int(params.get("pageSize", "0"))
         if not 1 <= size <= 100 or "page" not in params:
             return self._problem(400, "page and pageSize (1-100) are required")
@@ -394,9 +396,15 @@ class V12Api:
             return [c for c in self.channels if in_area(c) and fresh(c)]
         if path == "connection/search":
             wanted = set(params.get_list("serviceContentIds"))
-            return [c for c in self.connections if c["serviceContentId"] in wanted]
-        if path in ("service/archived", "service-channel/archived"):
-            ids = self.archived if path == "service/archived" else self.archived_channels
+            return [
+                c for c in self.connections if (not wanted or c["serviceContentId"] in wanted) and fresh(c)
+            ]
+        if path in ("service/archived", "service-channel/archived", "connection/archived"):
+            ids = {
+                "service/archived": self.archived,
+                "service-channel/archived": self.archived_channels,
+                "connection/archived": self.archived_connections,
+            }[path]
             return [{"contentId": cid} for cid in ids] if params.get("archivedAtOrAfter") else None
         return None
 
@@ -474,6 +482,49 @@ def test_incremental_uses_published_at_and_archived(session, context, sync_engin
     statuses = dict(session.exec(select(Service.external_id, Service.status)).all())
     assert statuses[_sid(2)] == ServiceStatus.RETIRED and statuses[_sid(3)] == ServiceStatus.ACTIVE
     assert session.exec(select(Location.status)).one() == RecordStatus.RETIRED
+
+
+def test_incremental_sees_class_moves_and_connection_only_changes(
+    session, context, sync_engine_in_thread
+) -> None:
+    api = _api(5)
+    sync_engine_in_thread.run(_source(context, api), mode=SyncMode.FULL)
+    fresh = "2099-01-01T00:00:00.000Z"
+    # Service 3 republished in a class that is not hyte: out of scope now.
+    api.services[2] = v12.service(_sid(3), "Palvelu 3", ORG, classes=("P10.1",), published=fresh)
+    # Service 4 gets a second place; only the connection (and the new place) are published.
+    hall = "c0ffee00-0000-4000-8000-000000000004"
+    api.channels.append({**v12.location(hall, "Uimahalli", ORG), "publishedAt": fresh})
+    api.connections.append({**v12.connection(_sid(4), hall), "publishedAt": fresh})
+    # Service 5 loses its place: the connection is archived, the service itself unchanged.
+    api.connections = [c for c in api.connections if c["serviceContentId"] != _sid(5)]
+    api.archived_connections = [_sid(5)]
+    api.requests.clear()
+
+    report = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.INCREMENTAL)
+
+    assert (report.status, report.failed, report.retired) == (RunStatus.SUCCEEDED, 0, 1)
+    searches = [r for r in api.requests if r.url.path.endswith("service/search")]
+    assert searches and not any("serviceClasses" in r.url.params for r in searches)
+    statuses = dict(session.exec(select(Service.external_id, Service.status)).all())
+    assert statuses[_sid(3)] == ServiceStatus.RETIRED
+    assert statuses[_sid(4)] == statuses[_sid(5)] == statuses[_sid(1)] == ServiceStatus.ACTIVE
+
+    def places(number: int) -> set[str]:
+        service = session.exec(select(Service).where(Service.external_id == _sid(number))).one()
+        session.refresh(service)
+        return {link.location.external_id for link in service.service_at_locations}
+
+    assert places(4) == {PLACE, hall}
+    assert places(5) == set()
+    assert places(1) == {PLACE}
+    # Only the services of changed connections were fetched one by one.
+    by_id = {
+        r.url.path.rsplit("/", 1)[-1]
+        for r in api.requests
+        if r.url.path.startswith("/api/v12/service/") and not r.url.path.endswith(("search", "archived"))
+    }
+    assert by_id == {_sid(4), _sid(5)}
 
 
 def test_v12_without_a_key_is_refused(context) -> None:

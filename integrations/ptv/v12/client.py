@@ -7,8 +7,13 @@
   use), then services with their connections (`connection/search`, 20 service ids per request);
   organisations and off-area channels are fetched by id when first referred to.
 - Incremental: `publishedAtOrAfter` on the searches (with a safety margin for DVV's v11→v12 copy
-  lag) and `service/archived?archivedAtOrAfter` for removals. Connection-only changes do not move a
-  service's `publishedAt`, which is why a weekly full crawl is still recommended.
+  lag) and `service/archived?archivedAtOrAfter` for removals. The service searches then leave out the
+  class filter, so a service republished with other classes is seen: one no longer in a hyte class, or
+  no longer in the area, is retired (it is out of scope now). Connection-only changes do not move a
+  service's `publishedAt`: the services of connections published since (`connection/search`) and of
+  archived connections (`connection/archived`, whose `contentId` is tried as a service id, as its
+  meaning is undocumented) are fetched by id and stored again. A weekly full crawl is still
+  recommended: it is the only way to see a service whose area moved away from the served municipalities.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from integrations.http import (
     make_client,
     read_file,
 )
+from integrations.ptv.common import is_hyte_service
 from integrations.ptv.v12.mapping import (
     ChannelSummary,
     MappingError,
@@ -219,6 +225,14 @@ class PtvV12Source:
                 state.mark_incomplete(f"{label}: service without contentId")
             elif (service_id := str(item["contentId"]).lower()) not in self.services_done:
                 self.services_done.add(service_id)
+                classes = item.get("serviceClasses")
+                if isinstance(classes, list) and not is_hyte_service(
+                    [c for c in classes if isinstance(c, str)], self.context
+                ):
+                    # Not ours (an incremental search has no class filter): no connections needed.
+                    if self.retire_out_of_scope:
+                        page.retired_service_ids.append(service_id)
+                    continue
                 fresh.append(item)
         connections = self._connections([str(item["contentId"]).lower() for item in fresh], state, page)
         unknown = [
@@ -240,6 +254,7 @@ class PtvV12Source:
             page.failures.extend(channel_page.failures)
         services = []
         for item in fresh:
+            failures = len(page.failures)
             record = self._map(
                 service_from_v12,
                 item,
@@ -250,9 +265,42 @@ class PtvV12Source:
             )
             if record is not None:
                 services.append(record)
+            elif self.retire_out_of_scope and len(page.failures) == failures:
+                # Mapped to nothing without an error: outside the served area now.
+                page.retired_service_ids.append(str(item["contentId"]).lower())
         self._organisations((service.organisation_external_id for service in services), page, state)
         page.services.extend(services)
         return page
+
+    def _changed_connections(self, cutoff: datetime, state: CrawlState) -> Iterator[Page]:
+        """Services whose connections changed since `cutoff`, fetched by id and stored again."""
+        wanted: list[str] = []
+        sources = (
+            ("connection/search", {"publishedAtOrAfter": iso_utc(cutoff)}, "serviceContentId"),
+            ("connection/archived", {"archivedAtOrAfter": iso_utc(cutoff)}, "contentId"),
+        )
+        for path, params, key in sources:
+            for label, items in self._search(f"{API}/{path}", params, state):
+                page = Page(label=label)
+                for item in items:
+                    if isinstance(item, RecordFailure):
+                        page.failures.append(item)
+                    elif isinstance(item, Mapping) and item.get(key):
+                        wanted.append(str(item[key]).lower())
+                if page.failures:
+                    yield page
+        fetched: list[Any] = []
+        for service_id in dict.fromkeys(wanted):
+            if service_id in self.services_done:
+                continue  # stored by this run already, with its current connections
+            item = self._by_id("service", service_id, state)
+            if item is not None:  # None: not a published service (archived ones come below)
+                fetched.append(item)
+            if len(fetched) == PAGE_SIZE:
+                yield self._service_page("services of changed connections", fetched, state)
+                fetched = []
+        if fetched:
+            yield self._service_page("services of changed connections", fetched, state)
 
     # -- crawl ------------------------------------------------------------------------------
 
@@ -271,16 +319,23 @@ class PtvV12Source:
             published = {"publishedAtOrAfter": iso_utc(cutoff)}
             self.retire_out_of_scope = True
         area_filters = self._area_filters()
-        state.expected_pages = len(area_filters) * (1 + len(batches(self.classes)))
+        # A full crawl asks for the hyte classes only; an incremental one for every class (see above).
+        class_filters: list[dict[str, Any]] = (
+            [{}]
+            if cutoff is not None
+            else [{"serviceClasses": b, "serviceClassesMatch": "any"} for b in batches(self.classes)]
+        )
+        state.expected_pages = len(area_filters) * (1 + len(class_filters))
         for area in area_filters:
             for label, items in self._search(f"{API}/service-channel/search", {**area, **published}, state):
                 yield self._channel_page(label, items, state)
         for area in area_filters:
-            for classes in batches(self.classes):
-                params = {**area, "serviceClasses": classes, "serviceClassesMatch": "any", **published}
+            for classes in class_filters:
+                params = {**area, **classes, **published}
                 for label, items in self._search(f"{API}/service/search", params, state):
                     yield self._service_page(label, items, state)
         if cutoff is not None:
+            yield from self._changed_connections(cutoff, state)
             archived = {"archivedAtOrAfter": iso_utc(cutoff)}
             for kind in ("service", "service-channel"):
                 for label, items in self._search(f"{API}/{kind}/archived", archived, state):
@@ -306,6 +361,7 @@ SEARCH_FILES = {
     "organization/search": "organization_search",
     "service/archived": "service_archived",
     "service-channel/archived": "service_channel_archived",
+    "connection/archived": "connection_archived",
 }
 
 
