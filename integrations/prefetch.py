@@ -22,6 +22,7 @@ import queue
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from integrations.errors import IntegrationError
@@ -30,6 +31,23 @@ from integrations.source import CrawlState
 T = TypeVar("T")
 
 _PAGE, _DONE, _ERROR, _LOG = "page", "done", "error", "log"
+
+# A sync allocates millions of short-lived objects (parsed JSON, records, rows) and few cycles; with
+# the default (a collection every 700 allocations) the collector takes 5-10 % of a run, several
+# times what it does at this threshold, which costs a few MiB more between collections.
+FEWER_COLLECTIONS = (10_000, 10, 10)
+
+
+@contextmanager
+def collecting_less() -> Generator[None, None, None]:
+    """Collect cycles less often while this runs (the previous thresholds come back after)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*FEWER_COLLECTIONS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
 
 # A forked child needs no pickling of the source; where there is no fork (not Linux), a thread.
 FORK_AVAILABLE = "fork" in multiprocessing.get_all_start_methods()
@@ -125,6 +143,7 @@ def _crawl_child(
     # Objects inherited from the parent (its database connections among them) are never collected
     # here, so nothing of theirs is finalised from this process.
     gc.freeze()
+    gc.set_threshold(*FEWER_COLLECTIONS)  # for good: the process ends with the crawl
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)  # the parent's handlers (a console with its own locks) stay there

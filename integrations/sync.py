@@ -34,7 +34,7 @@ from app.catalogue.models import (
     SyncRun,
 )
 from app.timeutil import utcnow
-from integrations.prefetch import FORK_AVAILABLE, prefetch, prefetch_in_process
+from integrations.prefetch import FORK_AVAILABLE, collecting_less, prefetch, prefetch_in_process
 from integrations.records import Page, RecordFailure, precompute_hashes
 from integrations.source import CrawlState, SyncMode, SyncSource
 from integrations.store import Outcome, Store
@@ -124,6 +124,12 @@ class SyncEngine:
         options: dict[str, Any] | None = None,
     ) -> SyncReport:
         """Crawl `source` and store what it yields; see the module docstring for the guarantees."""
+        with collecting_less():
+            return self._run(source, mode=mode, force=force, options=options)
+
+    def _run(
+        self, source: SyncSource, *, mode: SyncMode, force: bool, options: dict[str, Any] | None
+    ) -> SyncReport:
         since = last_succeeded_start(self.session, source.name) if mode is SyncMode.INCREMENTAL else None
         if mode is SyncMode.INCREMENTAL and since is None:
             mode = SyncMode.FULL  # nothing to be incremental to: the first run is a full crawl

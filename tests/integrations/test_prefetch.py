@@ -3,6 +3,7 @@ them, bounded, stoppable; in a process also the crawl state, logs and a dying ch
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -15,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from integrations.errors import IntegrationError, SourceUnavailable
-from integrations.prefetch import CrawlProcessDied, prefetch, prefetch_in_process
+from integrations.prefetch import (
+    FEWER_COLLECTIONS,
+    CrawlProcessDied,
+    collecting_less,
+    prefetch,
+    prefetch_in_process,
+)
 from integrations.source import CrawlState
 
 
@@ -173,3 +180,11 @@ def test_in_process_logs_are_emitted_by_the_parent(caplog: pytest.LogCaptureFixt
     assert [(r.name, r.getMessage(), r.process != os.getpid()) for r in caplog.records] == [
         ("integrations.http", "retry 1 in 0.5 s", True)
     ]
+
+
+def test_collecting_less_puts_the_thresholds_back() -> None:
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError), collecting_less():
+        assert gc.get_threshold() == FEWER_COLLECTIONS
+        raise RuntimeError("a failed run")
+    assert gc.get_threshold() == before
