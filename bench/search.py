@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
+import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
@@ -148,7 +149,8 @@ def _pg_urls() -> tuple[str, str]:
     return admin, make_url(admin).set(database=DB_NAME).render_as_string(hide_password=False)
 
 
-def prepare_database(services: int, reuse: bool) -> str:
+def prepare_database(services: int, reuse: bool) -> tuple[str, bool]:
+    """The bench database's URL, and whether an existing one was reused."""
     from sqlalchemy import text
     from sqlmodel import Session, func, select
 
@@ -164,7 +166,7 @@ def prepare_database(services: int, reuse: bool) -> str:
             with Session(engine) as session:
                 if session.exec(select(func.count()).select_from(Service)).one() == services:
                     print(f"reusing {DB_NAME} with {services} services")
-                    return url
+                    return url, True
     admin = make_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
@@ -186,7 +188,16 @@ def prepare_database(services: int, reuse: bool) -> str:
         session.commit()
     print(f"generated {counts} in {time.perf_counter() - t0:.1f} s")
     engine.dispose()
-    return url
+    return url, False
+
+
+def search_code_stamp(services: int) -> str:
+    """What the indexes depend on besides the database: the size, search/ and the peer's SQL."""
+    digest = hashlib.sha256(str(services).encode())
+    for path in [*sorted((ROOT / "search").rglob("*")), ROOT / "bench" / "pg_fts.py"]:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -335,7 +346,10 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--requests-1", type=int, default=480, help="requests with one client")
     parser.add_argument("--requests-32", type=int, default=1920, help="requests with 32 clients")
     parser.add_argument(
-        "--reuse", action="store_true", help="keep the generated database if its size matches"
+        "--reuse",
+        action="store_true",
+        help="keep the generated database if its size matches, and the indexes (in .cache/bench-search) "
+        "if neither it nor search/ changed",
     )
     parser.add_argument("--engines", default="tantivy,meilisearch,postgresql-fts")
     args = parser.parse_args(argv)
@@ -343,16 +357,28 @@ def main(argv: list[str]) -> None:
     from search.finnish import analyser_backend
 
     print(f"Finnish analysis: {analyser_backend()}; {os.cpu_count()} cores; {args.workers} uvicorn workers")
-    url = prepare_database(args.services, args.reuse)
+    url, reused = prepare_database(args.services, args.reuse)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     rows: list[dict[str, Any]] = []
     checks: dict[str, dict[str, bool]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        workdir = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.reuse:
+            # Kept between runs: the indexes are rebuilt only when the database or search/ changed.
+            workdir = ROOT / ".cache" / "bench-search"
+            workdir.mkdir(parents=True, exist_ok=True)
+        else:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-")))
+        stamp_file, stamp = workdir / "indexes.stamp", search_code_stamp(args.services)
         with meilisearch_server(workdir) as meili_url:
-            timings = build_indexes(url, workdir, meili_url)
-            for name, seconds in timings.items():
-                print(f"indexing {args.services} services, {name}: {seconds:.1f} s")
+            if reused and stamp_file.exists() and stamp_file.read_text() == stamp:
+                print(f"reusing the indexes in {workdir} (same database and search/ code)")
+            else:
+                stamp_file.unlink(missing_ok=True)
+                timings = build_indexes(url, workdir, meili_url)
+                for name, seconds in timings.items():
+                    print(f"indexing {args.services} services, {name}: {seconds:.1f} s")
+                if args.reuse:
+                    stamp_file.write_text(stamp)
             for engine in engines:
                 with serve(engine, url, workdir, meili_url, args.workers) as base:
                     checks[engine] = finnish_checks(base)
