@@ -361,7 +361,8 @@ def run_sync(
             if before < mark <= seen["services"]:
                 rss_at[f"{label} ({mark:,})"] = rss_mib()
 
-    with Session(engine, expire_on_commit=False) as session:
+    # As `tarjotin sync` runs it (integrations/cli.py): one connection for the whole run.
+    with engine.connect() as connection, Session(connection, expire_on_commit=False) as session:
         context = load_mapping_context(session, settings)
         source = make_v11_source(context, MUNICIPALITIES, base_url=base_url, timeout=60)
         sync = SyncEngine(session, known_municipalities=context.known_municipalities, progress=progress)

@@ -81,7 +81,9 @@ def sync_source(
     # One INFO line per request would drown the progress bar; failures are logged by the engine.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
-    with Session(get_engine(), expire_on_commit=False) as session:
+    # One connection for the whole run: a session on the engine checks a connection out of the pool
+    # (and pings it) again after every page's commit.
+    with get_engine().connect() as connection, Session(connection, expire_on_commit=False) as session:
         context = load_mapping_context(session, settings)
         source = source_factory(name)(session, settings, context, from_dir)
         mode = SyncMode.FULL if full else SyncMode.INCREMENTAL

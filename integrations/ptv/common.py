@@ -12,7 +12,7 @@ from pyproj import Transformer
 
 from app.catalogue.enums import OrganisationKind, ScheduleKind, Taxonomy
 from integrations.context import MappingContext
-from integrations.records import ScheduleRecord, TermRecord, Text
+from integrations.records import EMPTY, ScheduleRecord, TermRecord, Text, term
 from integrations.text import safe_text
 
 LANGUAGES = ("fi", "sv", "en")
@@ -336,10 +336,7 @@ def theme_terms(
             themes.update(context.themes_by_code.get((Taxonomy.PTV_SERVICE_CLASS, ancestor), ()))
     for code in target_group_codes:
         themes.update(context.themes_by_code.get((Taxonomy.PTV_TARGET_GROUP, code), ()))
-    return [
-        TermRecord(taxonomy=Taxonomy.THEME, code=theme, label=context.theme_labels.get(theme, Text()))
-        for theme in sorted(themes)
-    ]
+    return [term(Taxonomy.THEME, theme, context.theme_labels.get(theme, EMPTY)) for theme in sorted(themes)]
 
 
 def accessibility_text(entrances: Iterable[Mapping[str, Any]] | None) -> Text:

@@ -7,14 +7,17 @@ import pickle
 from dataclasses import replace
 from datetime import UTC, datetime, time
 
+from app.catalogue.enums import Taxonomy
 from integrations.records import (
     Page,
     Provenance,
     ScheduleRecord,
     ServiceRecord,
+    TermRecord,
     Text,
     content_hash,
     precompute_hashes,
+    term,
 )
 
 
@@ -53,3 +56,21 @@ def test_content_hash_is_kept_on_the_record_and_travels_with_it() -> None:
     precompute_hashes(page)  # what the crawl process does before it sends a page
     travelled = pickle.loads(pickle.dumps(page)).services[0]
     assert travelled.__dict__["_content_hash"] == digest == content_hash(travelled)
+
+
+def test_terms_are_shared_and_hash_as_before() -> None:
+    label = Text(fi="Liikunta")
+    shared = term(Taxonomy.THEME, "liikunta", label)
+    assert shared is term(Taxonomy.THEME, "liikunta", Text(fi="Liikunta"))  # one object per term
+    assert shared == TermRecord(taxonomy=Taxonomy.THEME, code="liikunta", label=label)
+    # A str taxonomy is not the enum's object: their reprs (and so content hashes) differ.
+    plain = term("theme", "liikunta", label)
+    assert plain is not shared and repr(plain) == repr(TermRecord("theme", "liikunta", label))
+    record = _service(terms=(shared,))
+    assert content_hash(record) == content_hash(
+        _service(terms=(TermRecord(Taxonomy.THEME, "liikunta", label),))
+    )
+    # Shared terms cross the process boundary once per page.
+    page = Page(label="p", services=[_service(terms=(shared,)), _service(terms=(shared,))])
+    travelled = pickle.loads(pickle.dumps(page))
+    assert travelled.services[0].terms[0] is travelled.services[1].terms[0]

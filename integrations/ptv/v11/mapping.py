@@ -36,6 +36,7 @@ from integrations.records import (
     ServiceRecord,
     TermRecord,
     Text,
+    term,
 )
 from integrations.text import age_range_from_text
 
@@ -251,9 +252,7 @@ def _terms(
     terms = []
     for item in items or ():
         if isinstance(item, Mapping) and (code := blank_to_none(item.get(key))):
-            terms.append(
-                TermRecord(taxonomy=taxonomy, code=str(code)[:255], label=text_from(item.get("name")))
-            )
+            terms.append(term(taxonomy, str(code)[:255], text_from(item.get("name"))))
     return terms
 
 
@@ -347,7 +346,7 @@ def service_from_v11(
         if isinstance(keyword, Mapping) and (value := blank_to_none(keyword.get("value"))):
             language = keyword.get("language")
             label = Text(**{language: value}) if language in ("fi", "sv", "en") else Text(fi=value)
-            terms.append(TermRecord(taxonomy=Taxonomy.KEYWORD, code=value.lower()[:255], label=label))
+            terms.append(term(Taxonomy.KEYWORD, value.lower()[:255], label))
     unique_terms = list({(term.taxonomy, term.code): term for term in terms}.values())
     return ServiceRecord(
         provenance=_provenance(item, external_id),
