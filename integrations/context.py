@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
 
 from sqlmodel import Session, select
@@ -12,6 +13,7 @@ from app.catalogue.codes import PostalCode, load_postal_codes, served_municipali
 from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Municipality, Theme
 from app.settings import Settings
+from app.timeutil import HELSINKI
 from integrations.records import Text
 
 
@@ -27,6 +29,8 @@ class MappingContext:
     postal_codes: Mapping[str, PostalCode] = field(default_factory=dict)
     # Municipality code -> (region code, wellbeing services county code), for areas given as either.
     municipality_areas: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # The local date of the run: which year's date a holiday PTV names by name falls on.
+    today: date | None = None
 
     def municipalities_in(self, *, regions: Iterable[str] = (), counties: Iterable[str] = ()) -> list[str]:
         """The municipalities of the given regions (maakunta) and wellbeing services counties."""
@@ -62,4 +66,5 @@ def load_mapping_context(session: Session, settings: Settings) -> MappingContext
         theme_labels=themes,
         postal_codes=load_postal_codes(),
         municipality_areas=areas,
+        today=datetime.now(HELSINKI).date(),
     )

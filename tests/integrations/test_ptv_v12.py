@@ -222,12 +222,72 @@ def test_service_hours_all_kinds() -> None:
         date(2026, 12, 26),
     )
     holiday = rows[7]
-    assert (holiday.kind, holiday.closed, holiday.description) == (
+    assert (holiday.kind, holiday.closed, holiday.description, holiday.valid_from) == (
         ScheduleKind.EXCEPTION,
         True,
-        Text(en="Christmas Eve"),
+        Text(fi="Jouluaatto", sv="Julafton", en="Christmas Eve"),
+        None,  # no date to say which year is meant
     )
     assert schedules_from_v12_hours(None, weekly_kind=ScheduleKind.SESSION) == []
+
+
+def test_holiday_hours_fall_on_their_dates() -> None:
+    def hours(repetition: dict, *holidays: tuple[str, str]) -> dict:
+        return {
+            "hours": [],
+            "holidayServiceHours": {
+                "repetition": repetition,
+                "holidays": [
+                    {
+                        "holidayName": name,
+                        "hours": [
+                            {
+                                "start": "10:00",
+                                "end": "14:00",
+                                "openingStatus": status,
+                                "additionalInformation": {"fi": "Lyhennetty aukiolo"}
+                                if status == "Open"
+                                else {},
+                            }
+                        ],
+                    }
+                    for name, status in holidays
+                ],
+            },
+        }
+
+    every_year = schedules_from_v12_hours(
+        hours({"type": "RepetitionEveryYear"}, ("ChristmasEve", "Closed"), ("MidsummerEve", "Open")),
+        weekly_kind=ScheduleKind.OPENING_HOURS,
+        today=date(2026, 11, 24),
+    )
+    # The next of each: this Christmas Eve, next year's Midsummer Eve (the Friday of 19-25 June).
+    assert [(r.valid_from, r.valid_to, r.closed) for r in every_year] == [
+        (date(2026, 12, 24), date(2026, 12, 24), True),
+        (date(2027, 6, 25), date(2027, 6, 25), False),
+    ]
+    assert (every_year[1].opens_at, every_year[1].closes_at) == (time(10), time(14))
+    assert every_year[1].description.fi == "Juhannusaatto: Lyhennetty aukiolo"
+
+    selected = schedules_from_v12_hours(
+        hours({"type": "RepetitionInSelectedYears", "years": [2025, 2027]}, ("GoodFriday", "Closed")),
+        weekly_kind=ScheduleKind.OPENING_HOURS,
+        today=date(2026, 11, 24),
+    )
+    assert [r.valid_from for r in selected] == [date(2027, 3, 26)]  # 2025 is past
+
+
+def test_holiday_dates_of_the_finnish_calendar() -> None:
+    from integrations.ptv.holidays import HOLIDAY_NAMES, holiday_date
+
+    assert holiday_date("EasterSunday", 2026) == date(2026, 4, 5)
+    assert holiday_date("AscensionDay", 2026) == date(2026, 5, 14)
+    assert holiday_date("WhitSunday", 2026) == date(2026, 5, 24)
+    assert holiday_date("MidsummerDay", 2026) == date(2026, 6, 20)
+    assert holiday_date("AllSaintsDay", 2026) == date(2026, 10, 31)
+    assert holiday_date("AllSaintsDay", 2027) == date(2027, 11, 6)
+    assert holiday_date("Halloween", 2026) is None
+    assert all(name.fi and name.sv and name.en for name in HOLIDAY_NAMES.values())
 
 
 def test_odd_week_hours_say_so() -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import time
+from datetime import date, time
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.catalogue.enums import ContactKind, OrganisationKind, RecordStatus
-from app.catalogue.models import ServiceSourceLink
+from app.catalogue.enums import ContactKind, OrganisationKind, RecordStatus, ScheduleKind
+from app.catalogue.models import Schedule, ServiceSourceLink
 from app.errors import Unavailable
 from search.indexer import rebuild
 from search.types import SearchQuery, SearchResult
@@ -386,6 +386,27 @@ def test_accessibility_needs_filter(app: FastAPI, client: TestClient, session: S
     status, body = get(client, "/en/search?access=wheelchair", hx)
     assert status == 200
     assert names_in(body) == ["Senioreiden kuntosaliryhmä"]
+
+
+def test_a_one_day_exception_shows_its_date(app: FastAPI, client: TestClient, session: Session) -> None:
+    service = make_service(session, name_fi="Jouluna kiinni")
+    session.add(
+        Schedule(
+            service_id=service.id,
+            kind=ScheduleKind.EXCEPTION,
+            closed=True,
+            valid_from=date(2026, 12, 24),
+            valid_to=date(2026, 12, 24),
+            description_fi="Jouluaatto",
+            description_sv="Julafton",
+            sort_order=9,
+        )
+    )
+    session.flush()
+
+    body = client.get(f"/fi/services/{service.id}").text
+    assert "suljettu (24. joulukuuta 2026) – Jouluaatto" in " ".join(body.split())
+    assert "alkaen 24. joulukuuta" not in body
 
 
 def test_a_listing_two_sources_publish_names_both(app: FastAPI, client: TestClient, session: Session) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.catalogue.enums import ContactKind, ScheduleKind, ServiceStatus, Source, Taxonomy
@@ -29,6 +30,7 @@ from integrations.ptv.common import (
     theme_terms,
     wgs84_from_3067,
 )
+from integrations.ptv.holidays import HOLIDAY_NAMES, holiday_dates
 from integrations.ptv.v11.mapping import MappingError
 from integrations.records import (
     ContactRecord,
@@ -215,8 +217,14 @@ def _description(heading: Text, information: Text) -> Text:
     return Text(fi=join("fi"), sv=join("sv"), en=join("en"))
 
 
-def schedules_from_v12_hours(hours: Any, *, weekly_kind: ScheduleKind) -> list[ScheduleRecord]:
-    """ServiceHoursResponse -> schedule records (weekly, continuous, exceptional and holiday hours)."""
+def schedules_from_v12_hours(
+    hours: Any, *, weekly_kind: ScheduleKind, today: date | None = None
+) -> list[ScheduleRecord]:
+    """ServiceHoursResponse -> schedule records (weekly, continuous, exceptional and holiday hours).
+
+    Holiday hours come by the holiday's name: each becomes an exception on its date, for the years
+    PTV names or else its next occurrence from `today` (integrations.ptv.holidays).
+    """
     if not isinstance(hours, Mapping):
         return []
     records: list[ScheduleRecord] = []
@@ -310,25 +318,38 @@ def schedules_from_v12_hours(hours: Any, *, weekly_kind: ScheduleKind) -> list[S
                 )
     holidays = hours.get("holidayServiceHours")
     if isinstance(holidays, Mapping):
+        repetition = holidays.get("repetition")
+        years = (
+            [y for y in repetition.get("years") or () if isinstance(y, int)]
+            if isinstance(repetition, Mapping) and repetition.get("type") == "RepetitionInSelectedYears"
+            else None
+        )
         for holiday in holidays.get("holidays") or ():
             if not isinstance(holiday, Mapping):
                 continue
             name = str(holiday.get("holidayName") or "")
-            label = Text(en="".join(f" {c}" if c.isupper() else c for c in name).strip() or None)
+            label = HOLIDAY_NAMES.get(name) or Text(
+                en="".join(f" {c}" if c.isupper() else c for c in name).strip() or None
+            )
+            dates: list[date | None] = list(holiday_dates(name, today=today, years=years)) or [None]
             for hour in holiday.get("hours") or [{"openingStatus": "Closed"}]:
                 if not isinstance(hour, Mapping):
                     continue
                 closed = hour.get("openingStatus") == "Closed"
-                records.append(
-                    ScheduleRecord(
-                        kind=ScheduleKind.EXCEPTION,
-                        opens_at=None if closed else parse_time(hour.get("start")),
-                        closes_at=None if closed else parse_time(hour.get("end")),
-                        closed=closed,
-                        by_appointment=hour.get("openingStatus") == "OpenOnReservation",
-                        description=label,
+                description = _description(label, lang_object_text(hour.get("additionalInformation")))
+                for day in dates:
+                    records.append(
+                        ScheduleRecord(
+                            kind=ScheduleKind.EXCEPTION,
+                            opens_at=None if closed else parse_time(hour.get("start")),
+                            closes_at=None if closed else parse_time(hour.get("end")),
+                            closed=closed,
+                            by_appointment=hour.get("openingStatus") == "OpenOnReservation",
+                            valid_from=day,
+                            valid_to=day,
+                            description=description,
+                        )
                     )
-                )
     return records
 
 
@@ -429,7 +450,9 @@ def location_from_v12(channel: Mapping[str, Any], context: MappingContext) -> Lo
         longitude=longitude,
         accessibility_register_id=address.register_id,
         schedules=tuple(
-            schedules_from_v12_hours(channel.get("serviceHours"), weekly_kind=ScheduleKind.OPENING_HOURS)
+            schedules_from_v12_hours(
+                channel.get("serviceHours"), weekly_kind=ScheduleKind.OPENING_HOURS, today=context.today
+            )
         ),
         contacts=tuple(contacts_from_versions(channel)),
     )
@@ -497,7 +520,9 @@ def service_from_v12(
         summary = channels.get(channel_id)
         if summary is None:
             continue
-        hours = schedules_from_v12_hours(connection.get("serviceHours"), weekly_kind=ScheduleKind.SESSION)
+        hours = schedules_from_v12_hours(
+            connection.get("serviceHours"), weekly_kind=ScheduleKind.SESSION, today=context.today
+        )
         for contact in contacts_from_versions(connection):
             if contact not in contacts:
                 contacts.append(contact)
