@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
+from starlette.requests import Request
 
 from app.settings import get_settings
 
@@ -86,7 +87,11 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed when the handler returns normally."""
-    with session_scope() as session:
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request, committed when the handler returns normally.
+
+    On the engine of the app's own settings (app.main keeps it on app.state), so an app created with
+    other settings than the environment's never reads the environment's database.
+    """
+    with session_scope(getattr(request.app.state, "engine", None)) as session:
         yield session
