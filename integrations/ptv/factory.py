@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from app.catalogue.enums import RecordStatus, ServiceStatus, Source
+from app.catalogue.models import Service, ServiceSourceLink
 from app.settings import Settings
 from integrations.context import MappingContext
 from integrations.errors import IntegrationError
@@ -19,6 +22,22 @@ def directory_version(directory: Path) -> str:
     if any(directory.glob("service_search*.json")):
         return "v12"
     raise IntegrationError(f"{directory} holds no recorded PTV pages (see the README, Sync)")
+
+
+def held_service_ids(session: Session) -> frozenset[str]:
+    """PTV ids of the services the catalogue holds (not retired), lower-cased as the client compares."""
+    own = session.execute(
+        select(col(Service.external_id)).where(
+            col(Service.source) == Source.PTV, col(Service.status) != ServiceStatus.RETIRED
+        )
+    ).scalars()
+    # PTV provenances of services another source holds (integrations.dedupe).
+    linked = session.execute(
+        select(col(ServiceSourceLink.external_id)).where(
+            col(ServiceSourceLink.source) == Source.PTV, col(ServiceSourceLink.status) == RecordStatus.ACTIVE
+        )
+    ).scalars()
+    return frozenset(external_id.lower() for external_id in (*own, *linked))
 
 
 def make_source(
@@ -47,5 +66,6 @@ def make_source(
             api_key=key,
             timeout=settings.http_timeout_seconds,
             from_dir=from_dir,
+            held_services=held_service_ids(session),
         )
     raise IntegrationError(f"PTV_API_VERSION must be v12 or v11, not {version!r}")

@@ -482,7 +482,7 @@ def _api(count: int = 130) -> V12Api:
     )
 
 
-def _source(context, api: V12Api, key: str | None = "secret"):
+def _source(context, api: V12Api, key: str | None = "secret", held: frozenset[str] | None = None):
     return make_v12_source(
         context,
         sorted(context.served_municipalities),
@@ -492,6 +492,7 @@ def _source(context, api: V12Api, key: str | None = "secret"):
         policy=FAST,
         sleep=lambda _: None,
         transport=httpx.MockTransport(api),
+        held_services=held,
     )
 
 
@@ -559,9 +560,19 @@ def test_incremental_sees_class_moves_and_connection_only_changes(
     # Service 5 loses its place: the connection is archived, the service itself unchanged.
     api.connections = [c for c in api.connections if c["serviceContentId"] != _sid(5)]
     api.archived_connections = [_sid(5)]
+    # A service elsewhere in Finland changed its connection to a place elsewhere: not worth a request.
+    elsewhere = v12.service(_sid(99), "Muualla", ORG, municipalities=("091",), published=fresh)
+    api.services.append(elsewhere)
+    api.connections.append(
+        {**v12.connection(_sid(99), "c0ffee00-0000-4000-8000-000000000099"), "publishedAt": fresh}
+    )
     api.requests.clear()
+    from integrations.ptv.factory import held_service_ids
 
-    report = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.INCREMENTAL)
+    held = held_service_ids(session)
+    assert _sid(4) in held and _sid(99) not in held
+
+    report = sync_engine_in_thread.run(_source(context, api, held=held), mode=SyncMode.INCREMENTAL)
 
     assert (report.status, report.failed, report.retired) == (RunStatus.SUCCEEDED, 0, 1)
     searches = [r for r in api.requests if r.url.path.endswith("service/search")]

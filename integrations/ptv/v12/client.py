@@ -73,8 +73,16 @@ def iso_utc(value: datetime) -> str:
 class PtvV12Source:
     name = Source.PTV
 
-    def __init__(self, fetcher: JsonFetcher, context: MappingContext, municipalities: Iterable[str]) -> None:
+    def __init__(
+        self,
+        fetcher: JsonFetcher,
+        context: MappingContext,
+        municipalities: Iterable[str],
+        held_services: frozenset[str] | None = None,
+    ) -> None:
         self.fetcher = fetcher
+        # The PTV services the catalogue holds (None: not known, every changed connection counts).
+        self.held_services = held_services
         self.context = context
         self.municipalities = sorted(set(municipalities))
         self.classes = sorted(context.hyte_service_classes)
@@ -286,7 +294,16 @@ class PtvV12Source:
                     if isinstance(item, RecordFailure):
                         page.failures.append(item)
                     elif isinstance(item, Mapping) and item.get(key):
-                        wanted.append(str(item[key]).lower())
+                        service_id = str(item[key]).lower()
+                        channel_id = str(item.get("channelContentId") or "").lower()
+                        # The connection searches are nationwide: only services we hold, or linked to
+                        # a place of ours published in this run, are worth a request each.
+                        if (
+                            self.held_services is None
+                            or service_id in self.held_services
+                            or channel_id in self.channels
+                        ):
+                            wanted.append(service_id)
                 if page.failures:
                     yield page
         fetched: list[Any] = []
@@ -426,6 +443,7 @@ def make_v12_source(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
+    held_services: frozenset[str] | None = None,
 ) -> PtvV12Source:
     """A v12 source over HTTPS with the key, or over recorded files when `from_dir` is given."""
     headers: dict[str, str] = {}
@@ -437,4 +455,6 @@ def make_v12_source(
     if api_key:
         headers["x-api-key"] = api_key
     client = make_client(base_url, timeout=timeout, headers=headers, transport=transport)
-    return PtvV12Source(JsonFetcher(client, policy=policy, sleep=sleep), context, municipalities)
+    return PtvV12Source(
+        JsonFetcher(client, policy=policy, sleep=sleep), context, municipalities, held_services=held_services
+    )
