@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -124,8 +124,33 @@ class SyncEngine:
         options: dict[str, Any] | None = None,
     ) -> SyncReport:
         """Crawl `source` and store what it yields; see the module docstring for the guarantees."""
-        with collecting_less():
+        with collecting_less(), self._fewer_checkpoints():
             return self._run(source, mode=mode, force=force, options=options)
+
+    # WAL pages between SQLite's automatic checkpoints during a run (the default is 1,000, 4 MiB).
+    RUN_CHECKPOINT_PAGES = 16384
+
+    @contextmanager
+    def _fewer_checkpoints(self) -> Iterator[None]:
+        """On SQLite, checkpoint the write-ahead log every 64 MiB instead of every 4 MiB during a run.
+
+        A checkpoint copies the log into the database and syncs both files to disk: with a commit
+        per page, the default made a checkpoint every few pages and the syncs took a third of a
+        run. Commits stay as durable (WAL, synchronous=NORMAL); the log grows to 64 MiB at most.
+        The setting belongs to the connection and is put back after the run.
+        """
+        if self.session.get_bind().dialect.name != "sqlite":
+            yield
+            return
+        previous = self.session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+        self.session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={self.RUN_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            try:
+                self.session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(previous)}")
+            except Exception:  # the run's own outcome matters more than this setting
+                log.warning("could not restore wal_autocheckpoint", exc_info=True)
 
     def _run(
         self, source: SyncSource, *, mode: SyncMode, force: bool, options: dict[str, Any] | None

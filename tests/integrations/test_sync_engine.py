@@ -318,3 +318,22 @@ def test_postgresql_statistics_are_refreshed_as_the_run_doubles_its_rows(session
     expected = 3 if connection.dialect.name == "postgresql" else 0
     assert len(analyzed) == expected
     assert all("service," in statement and "location," in statement for statement in analyzed)
+
+
+def test_sqlite_checkpoints_less_often_during_a_run_only(session, context, v11_source, tmp_path) -> None:
+    def checkpoint_pages() -> int | None:
+        if session.get_bind().dialect.name != "sqlite":
+            return None
+        return session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+
+    before = checkpoint_pages()
+    during: list[int | None] = []
+    engine = SyncEngine(
+        session,
+        known_municipalities=context.known_municipalities,
+        progress=lambda page, state: during.append(checkpoint_pages()),
+    )
+    report = engine.run(v11_source(_crawl(tmp_path / "a")), mode=SyncMode.FULL)
+    assert report.status == RunStatus.SUCCEEDED and during
+    if before is not None:
+        assert set(during) == {SyncEngine.RUN_CHECKPOINT_PAGES} and checkpoint_pages() == before
