@@ -75,6 +75,12 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
+def engine_for(url: str) -> Engine:
+    """The process's engine when it is on this database (one pool per process), else a new one."""
+    same = make_url(normalise_url(url)) == make_url(normalise_url(get_settings().database_url))
+    return get_engine() if same else make_engine(url)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A unit of work for CLI commands and background jobs: commit on success, roll back on error."""

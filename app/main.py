@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from app.db import get_engine, make_engine
+from app.db import engine_for
 from app.settings import Settings, get_settings
 from web.api import catalogue as catalogue_api
 from web.api import health as health_api
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     # Sessions of requests come from this engine (app.db.get_session); it connects on first use.
-    app.state.engine = get_engine() if settings is get_settings() else make_engine(settings.database_url)
+    app.state.engine = engine_for(settings.database_url)
     # The search engine is opened here (search/ owns how); None answers from the database.
     app.state.search_index = None
     try:
