@@ -143,7 +143,8 @@ def _crawl_child(
     # Objects inherited from the parent (its database connections among them) are never collected
     # here, so nothing of theirs is finalised from this process.
     gc.freeze()
-    gc.set_threshold(*FEWER_COLLECTIONS)  # for good: the process ends with the crawl
+    # The collector keeps its default pace here: the crawl leaves cyclic garbage that a rarer
+    # collection lets pile up (at 100,000 services its memory grew by a further 27 MiB).
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)  # the parent's handlers (a console with its own locks) stay there

@@ -8,6 +8,8 @@
   rows the run did not see are retired (never deleted) and come back if they reappear. A sweep that
   would retire more than the configured share of a source's rows is refused unless forced.
 - Every run leaves a sync_run row with counts and a sync_error row per failed record or page.
+- The source is crawled and mapped in a forked child process while this one stores (prefetch.py):
+  pages, the crawl's state and its errors arrive here in crawl order, at most two pages ahead.
 """
 
 from __future__ import annotations
