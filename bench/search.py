@@ -37,7 +37,6 @@ from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "tarjotin_bench"
 
 QUERIES: list[tuple[str, dict[str, Any]]] = [
@@ -140,55 +139,6 @@ def load_main(argv: list[str]) -> None:
 # ------------------------------------------------------------------------------------------------
 # Preparing the data and the engines
 # ------------------------------------------------------------------------------------------------
-
-
-def _pg_urls() -> tuple[str, str]:
-    from sqlalchemy.engine import make_url
-
-    admin = os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
-    return admin, make_url(admin).set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def prepare_database(services: int, reuse: bool) -> tuple[str, bool]:
-    """The bench database's URL, and whether an existing one was reused."""
-    from sqlalchemy import text
-    from sqlmodel import Session, func, select
-
-    from app.catalogue.codes import load_code_tables
-    from app.catalogue.models import Service
-    from app.db import make_engine, normalise_url
-    from bench.search_data import generate
-
-    admin_url, url = _pg_urls()
-    if reuse:
-        with contextlib.suppress(Exception):
-            engine = make_engine(normalise_url(url))
-            with Session(engine) as session:
-                if session.exec(select(func.count()).select_from(Service)).one() == services:
-                    print(f"reusing {DB_NAME} with {services} services")
-                    return url, True
-    admin = make_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    engine = make_engine(normalise_url(url))
-    from alembic import command
-
-    from app.cli import alembic_config
-
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    t0 = time.perf_counter()
-    with Session(engine) as session:
-        load_code_tables(session)
-        counts = generate(session, services)
-        session.commit()
-    print(f"generated {counts} in {time.perf_counter() - t0:.1f} s")
-    engine.dispose()
-    return url, False
 
 
 def search_code_stamp(services: int) -> str:
@@ -357,7 +307,9 @@ def main(argv: list[str]) -> None:
     from search.finnish import analyser_backend
 
     print(f"Finnish analysis: {analyser_backend()}; {os.cpu_count()} cores; {args.workers} uvicorn workers")
-    url, reused = prepare_database(args.services, args.reuse)
+    from bench.search_data import prepare_database
+
+    url, reused = prepare_database(DB_NAME, args.services, args.reuse)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     rows: list[dict[str, Any]] = []
     checks: dict[str, dict[str, bool]] = {}

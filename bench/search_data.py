@@ -6,15 +6,19 @@ vertaistukiryhmä), texts are inflected, places are spread over real municipalit
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import time as clock
 import uuid
 from datetime import time
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.catalogue.codes import load_postal_codes
+from app.catalogue.codes import load_code_tables, load_postal_codes
 from app.catalogue.enums import OrganisationKind, ScheduleKind, Source, Taxonomy
 from app.catalogue.models import (
     Location,
@@ -24,7 +28,10 @@ from app.catalogue.models import (
     ServiceAtLocation,
     ServiceTerm,
 )
+from app.db import make_engine, normalise_url
 from app.timeutil import utcnow
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 ACTIVITIES = [
     # (name, inflected form for texts, theme, service class)
@@ -215,3 +222,42 @@ def generate(session: Session, services: int, seed: int = 5) -> dict[str, int]:
     flush()
     session.flush()
     return {"services": services, "organisations": len(organisations), "locations": len(locations)}
+
+
+def prepare_database(db_name: str, services: int, reuse: bool) -> tuple[str, bool]:
+    """A PostgreSQL database `db_name` (on TEST_POSTGRES_URL's server) migrated and filled with `services`
+    generated services; with `reuse`, one of that size is kept. Returns its URL and whether it was reused."""
+    admin_url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
+    url = make_url(admin_url).set(database=db_name).render_as_string(hide_password=False)
+    if reuse:
+        with contextlib.suppress(Exception):
+            engine = make_engine(normalise_url(url))
+            try:
+                with Session(engine) as session:
+                    if session.execute(select(func.count()).select_from(Service)).scalar_one() == services:
+                        print(f"reusing database {db_name} with {services} services")
+                        return url, True
+            finally:
+                engine.dispose()
+    admin = make_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{db_name}"'))
+    admin.dispose()
+    engine = make_engine(normalise_url(url))
+    from alembic import command
+
+    from app.cli import alembic_config
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    started = clock.perf_counter()
+    with Session(engine) as session:
+        load_code_tables(session)
+        counts = generate(session, services)
+        session.commit()
+    print(f"generated {counts} in {clock.perf_counter() - started:.1f} s")
+    engine.dispose()
+    return url, False

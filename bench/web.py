@@ -26,7 +26,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -34,7 +33,6 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 DB_NAME = "tarjotin_bench_web"
 INDEX_DIR = ROOT / "bench" / "results" / "web-index"
 
@@ -69,55 +67,6 @@ MAP_ASSETS = [
 ]
 BUDGET_KB = 150
 P95_TARGET_MS = 50.0
-
-
-def _urls() -> tuple[str, str]:
-    from sqlalchemy.engine import make_url
-
-    admin = os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG)
-    return admin, make_url(admin).set(database=DB_NAME).render_as_string(hide_password=False)
-
-
-def prepare_database(services: int, reuse: bool) -> str:
-    from sqlalchemy import text
-    from sqlmodel import Session, func, select
-
-    from app.catalogue.codes import load_code_tables
-    from app.catalogue.models import Service
-    from app.db import make_engine, normalise_url
-    from bench.search_data import generate
-
-    admin_url, url = _urls()
-    if reuse:
-        with contextlib.suppress(Exception):
-            engine = make_engine(normalise_url(url))
-            with Session(engine) as session:
-                if session.exec(select(func.count()).select_from(Service)).one() == services:
-                    print(f"reusing database {DB_NAME} with {services} services")
-                    engine.dispose()
-                    return url
-    admin = make_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
-    admin.dispose()
-    engine = make_engine(normalise_url(url))
-    from alembic import command
-
-    from app.cli import alembic_config
-
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    started = time.perf_counter()
-    with Session(engine) as session:
-        load_code_tables(session)
-        counts = generate(session, services)
-        session.commit()
-    print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
-    engine.dispose()
-    return url
 
 
 def build_index(url: str, reuse: bool) -> None:
@@ -213,8 +162,9 @@ def main(argv: list[str]) -> None:
     from app.db import make_engine, normalise_url
     from app.main import create_app
     from app.settings import get_settings
+    from bench.search_data import prepare_database
 
-    url = prepare_database(args.services, args.reuse)
+    url, _reused = prepare_database(DB_NAME, args.services, args.reuse)
     build_index(url, args.reuse)
     with tempfile.TemporaryDirectory() as data_dir:
         # The request sessions come from the process-wide settings (app.db): set them, not just the app's.
