@@ -96,7 +96,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one session per request, committed when the handler returns normally.
 
-    On the engine of the app's own settings (app.main keeps it on app.state), so an app created with
+    On the engine of the app's own settings (tarjotin.asgi keeps it on app.state), so an app created with
     other settings than the environment's never reads the environment's database.
     """
     with session_scope(getattr(request.app.state, "engine", None)) as session:

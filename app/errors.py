@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def N_(message: str) -> str:
-    """Mark a message for translation where it is defined; web/i18n translates it when shown."""
+    """Mark a message for translation where it is defined; app.i18n translates it when shown."""
     return message
 
 

@@ -6,8 +6,8 @@ import os
 
 from fastapi import FastAPI
 
-from app.main import create_app
 from app.settings import get_settings
+from tarjotin.asgi import create_app
 
 
 def create() -> FastAPI:

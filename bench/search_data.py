@@ -247,7 +247,7 @@ def prepare_database(db_name: str, services: int, reuse: bool) -> tuple[str, boo
     engine = make_engine(normalise_url(url))
     from alembic import command
 
-    from app.cli import alembic_config
+    from tarjotin.cli import alembic_config
 
     config = alembic_config()
     with engine.begin() as connection:

@@ -405,8 +405,8 @@ def prepare(database_url: str) -> None:
     from sqlmodel import Session
 
     from app.catalogue.codes import load_code_tables
-    from app.cli import alembic_config
     from app.db import make_engine
+    from tarjotin.cli import alembic_config
 
     engine = make_engine(database_url)
     config = alembic_config()

@@ -160,9 +160,9 @@ def main(argv: list[str]) -> None:
 
     from app.catalogue.models import Service
     from app.db import make_engine, normalise_url
-    from app.main import create_app
     from app.settings import get_settings
     from bench.search_data import prepare_database
+    from tarjotin.asgi import create_app
 
     url, _reused = prepare_database(DB_NAME, args.services, args.reuse)
     build_index(url, args.reuse)

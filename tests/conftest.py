@@ -38,7 +38,7 @@ def _engines() -> list[str]:
 def run_migrations(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
-    from app.cli import alembic_config
+    from tarjotin.cli import alembic_config
 
     config = alembic_config()
     with engine.begin() as connection:
@@ -121,7 +121,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(session: Session, settings: Settings):  # type: ignore[no-untyped-def]
-    from app.main import create_app
+    from tarjotin.asgi import create_app
 
     application = create_app(settings)
 

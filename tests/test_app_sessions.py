@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from app.catalogue.codes import load_code_tables
 from app.db import make_engine
-from app.main import create_app
 from app.settings import Settings
+from tarjotin.asgi import create_app
 from tests.conftest import run_migrations
 from tests.factories import make_service
 

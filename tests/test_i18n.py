@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from web.i18n import LOCALE_DIR, LOCALES, gettext
+from app.i18n import LOCALES, gettext, read_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {
@@ -27,6 +26,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 def _method_map() -> list[tuple[str, str]]:
     return [
+        ("tarjotin/**.py", "python"),
         ("app/**.py", "python"),
         ("web/**.py", "python"),
         ("search/**.py", "python"),
@@ -70,10 +70,9 @@ def test_every_message_is_translated_in_every_language() -> None:
     messages = extracted_plurals()
     problems: list[str] = []
     for locale in LOCALES:
-        with (LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
+        catalogues = list(read_catalogues(locale))
         for message, plural in sorted(messages.items()):
-            entry = catalog.get(message)
+            entry = next((c.get(message) for c in catalogues if c.get(message) is not None), None)
             if entry is None:
                 problems.append(f"{locale}: missing {message!r}")
                 continue

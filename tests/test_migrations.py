@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, select
 import app.models  # noqa: F401
 from app.catalogue.codes import load_code_tables
 from app.catalogue.models import Municipality
-from app.cli import alembic_config
+from tarjotin.cli import alembic_config
 
 
 def test_no_drift_between_models_and_migrations(engine: Engine) -> None:

@@ -64,7 +64,7 @@ def test_production_with_everything_set_starts() -> None:
 
 
 def test_create_app_refuses_unsafe_production() -> None:
-    from app.main import create_app
+    from tarjotin.asgi import create_app
 
     with pytest.raises(ConfigurationError):
         create_app(make(environment="production"))

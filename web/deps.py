@@ -1,6 +1,6 @@
 """FastAPI dependencies shared by the API and the pages.
 
-The search engine is opened once by the composition root (app.main) and kept on app.state;
+The search engine is opened once by the composition root (tarjotin.asgi) and kept on app.state;
 None means "no engine configured or it failed to open": search then answers from the database.
 """
 

@@ -1,58 +1,35 @@
-"""Translations with Babel. Message ids are English; fi, sv and en catalogues live in web/locale.
-
-Catalogues are compiled in memory from the .po files at start-up, so there is no build step and no
-compiled file to forget. tests/test_i18n.py fails when a message lacks a translation.
-"""
+"""The request's language. The translations themselves live in app.i18n (usable outside the web)."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-from functools import cache
-from pathlib import Path
-from typing import Any
-
-from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from starlette.requests import Request
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-LOCALES: tuple[str, ...] = ("fi", "sv", "en")
-DEFAULT_LOCALE = "fi"
+from app.i18n import (
+    DEFAULT_LOCALE,
+    LOCALE_DIR,
+    LOCALES,
+    get_translations,
+    gettext,
+    locale_display_name,
+    ngettext,
+    translator,
+)
+
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LANGUAGE_COOKIE",
+    "LOCALES",
+    "LOCALE_DIR",
+    "get_translations",
+    "gettext",
+    "locale_display_name",
+    "locale_from_path",
+    "negotiate_locale",
+    "ngettext",
+    "translator",
+]
+
 LANGUAGE_COOKIE = "lang"
-
-
-@cache
-def get_translations(locale: str) -> Translations:
-    po_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        return Translations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer)
-
-
-def gettext(locale: str, message: str, **params: Any) -> str:
-    text = get_translations(locale).ugettext(message)
-    return text % params if params else text
-
-
-def ngettext(locale: str, singular: str, plural: str, n: int, **params: Any) -> str:
-    text = get_translations(locale).ungettext(singular, plural, n)
-    params.setdefault("num", n)
-    return text % params
-
-
-def translator(locale: str) -> Callable[..., str]:
-    def _(message: str, **params: Any) -> str:
-        return gettext(locale, message, **params)
-
-    return _
 
 
 def _from_accept_language(header: str) -> str | None:
@@ -95,8 +72,3 @@ def negotiate_locale(request: Request) -> str:
         if chosen:
             return chosen
     return DEFAULT_LOCALE
-
-
-def locale_display_name(locale: str) -> str:
-    """A language's own name for itself: suomi, svenska, English."""
-    return Locale.parse(locale).get_display_name(locale) or locale

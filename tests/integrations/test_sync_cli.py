@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import cli
 from app.db import get_engine
 from app.settings import get_settings
+from tarjotin.cli import cli
 from tests.integrations import v11_pages as v11
 
 ORG = "00000000-0000-4000-8000-000000000001"

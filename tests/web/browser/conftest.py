@@ -90,7 +90,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             sys.executable,
             "-m",
             "uvicorn",
-            "app.main:create_app",
+            "tarjotin.asgi:create_app",
             "--factory",
             "--host",
             "127.0.0.1",

@@ -103,7 +103,7 @@ def serve(
         console.print(f"[red]cannot start: {exc}[/red]")
         raise typer.Exit(2) from exc
     uvicorn.run(
-        "app.main:create_app",
+        "tarjotin.asgi:create_app",
         factory=True,
         host=host,
         port=port,
