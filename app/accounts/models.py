@@ -15,12 +15,17 @@ from app.timeutil import UTCDateTime
 
 
 class Role(StrEnum):
-    PROFESSIONAL = "professional"  # sote professional who issues referrals
-    PROVIDER_STAFF = "provider_staff"  # receives referrals, records attendance
-    PROVIDER_ADMIN = "provider_admin"  # also keeps the organisation's listings current
-    MUNICIPAL_ANALYST = "municipal_analyst"  # follows up outcomes of the organisation's area
-    MODERATOR = "moderator"  # reviews self-service edits
-    ADMIN = "admin"  # runs the service
+    """What a person (or an API client) may do in one organisation, optionally within one of its units."""
+
+    REFERRER = "referrer"  # sote professional who issues referrals
+    COORDINATOR = "coordinator"  # hyvinvointikoordinaattori: receives unaddressed welfare referrals
+    EXERCISE_COUNSELLOR = "exercise_counsellor"  # liikuntaneuvoja: receives exercise referrals
+    PROVIDER_CONTACT = "provider_contact"  # answers referrals, records attendance and outcomes
+    PROVIDER_ADMIN = "provider_admin"  # also keeps the organisation's listings and capacity current
+    MUNICIPAL_ANALYST = "municipal_analyst"  # follows up their own municipality (aggregates only)
+    COUNTY_ANALYST = "county_analyst"  # follows up the whole wellbeing services county (aggregates only)
+    MODERATOR = "moderator"  # reviews local listings and self-service changes
+    ADMIN = "admin"  # runs the service; by itself no party to any referral
 
 
 class UserAccount(TimestampMixin, table=True):
