@@ -22,6 +22,8 @@ from app.catalogue.models import (
     ThemeMapping,
     WellbeingCounty,
 )
+from app.catalogue.overlay import ServiceOverlay
+from app.catalogue.problems import ProblemReport
 
 __all__ = [
     "AuditEvent",
@@ -31,11 +33,13 @@ __all__ = [
     "Membership",
     "Municipality",
     "Organisation",
+    "ProblemReport",
     "Region",
     "Schedule",
     "Service",
     "ServiceArea",
     "ServiceAtLocation",
+    "ServiceOverlay",
     "ServiceSourceLink",
     "ServiceTerm",
     "SyncError",
