@@ -14,12 +14,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.catalogue import queries
+from app.catalogue import queries, selfservice
 from app.catalogue.codes import load_postal_codes
 from app.catalogue.enums import ContactKind, RecordStatus, ServiceStatus, Taxonomy
 from app.catalogue.models import Contact, Location, Service
 from app.db import get_session
 from app.errors import NotFound
+from app.timeutil import utcnow
 from search.service import search_services
 from search.types import Facet, SearchResult
 from web.deps import SearchIndexDep
@@ -29,6 +30,7 @@ from web.pages import views
 from web.pages.content import LocalText, local, pick, safe_href
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import Place, resolve_place
+from web.pages.provider_facts import capacity_text, provider_facts
 from web.pages.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -113,8 +115,11 @@ def _results_context(
     labels = label_maps(session, locale, dict(codes.items()))
     hits = [views.hit_view(hit, locale, labels) for hit in result.items]
     pages = max(1, -(-result.total // result.per_page))
+    # Room is the provider's own word, read live so a change shows at once (not from the search index).
+    overlays = selfservice.get_overlays(session, [uuid.UUID(hit.id) for hit in result.items])
     return {
         "state": state,
+        "capacities": {str(sid): capacity_text(o, locale) for sid, o in overlays.items() if o.capacity},
         "result": result,
         "hits": hits,
         "facets": views.facet_groups(state, result, locale, labels),
@@ -262,8 +267,12 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
         age = gettext(locale, "From age %(low)s", low=str(service.min_age))
     elif service.max_age is not None:
         age = gettext(locale, "Up to age %(high)s", high=str(service.max_age))
+    overlay = selfservice.get_overlay(session, service.id)
     return {
         "service": service,
+        "provider_facts": provider_facts(
+            overlay, selfservice.last_verified(service, overlay), now=utcnow(), locale=locale
+        ),
         "name": local(service, "name", locale),
         "summary": local(service, "summary", locale),
         "description": local(service, "description", locale),
