@@ -24,6 +24,7 @@ from app.catalogue.models import (
 )
 from app.catalogue.overlay import ServiceOverlay
 from app.catalogue.problems import ProblemReport
+from app.catalogue.short_links import ShortLink
 
 __all__ = [
     "AuditEvent",
@@ -42,6 +43,7 @@ __all__ = [
     "ServiceOverlay",
     "ServiceSourceLink",
     "ServiceTerm",
+    "ShortLink",
     "SyncError",
     "SyncRun",
     "TaxonomyTerm",

@@ -15,11 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.catalogue import queries, selfservice
-from app.catalogue.codes import load_postal_codes
-from app.catalogue.enums import ContactKind, RecordStatus, ServiceStatus, Taxonomy
-from app.catalogue.models import Contact, Location, Service
+from app.catalogue.enums import RecordStatus, ServiceStatus, Taxonomy
+from app.catalogue.models import Service
+from app.catalogue.short_links import normalise_code, service_for_code
+from app.catalogue.short_links import short_codes as _short_codes
 from app.db import get_session
 from app.errors import NotFound
+from app.settings import get_settings
 from app.timeutil import utcnow
 from search.service import search_services
 from search.types import Facet, SearchResult
@@ -27,7 +29,17 @@ from web.deps import SearchIndexDep
 from web.i18n import LOCALES, gettext, negotiate_locale
 from web.pages import state as st
 from web.pages import views
-from web.pages.content import LocalText, local, pick, safe_href
+from web.pages.content import local, pick, safe_href
+from web.pages.handout import (
+    ContactView,
+    Handout,
+    contact_view,
+    handout_of,
+    handouts,
+    load_services,
+    post_office,
+    seed_of,
+)
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import Place, resolve_place
 from web.pages.provider_facts import capacity_text, provider_facts
@@ -37,6 +49,12 @@ router = APIRouter(include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session)]
 LangPath = Annotated[str, Path(max_length=8)]
 PRINT_PER_PAGE = 100
+
+
+def _base_url(request: Request) -> str:
+    """The public address of the site (BASE_URL): printed handouts and QR codes point there."""
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    return str(settings.base_url).rstrip("/")
 
 
 def _locale(lang: str) -> str:
@@ -104,7 +122,14 @@ def _search(
 
 
 def _results_context(
-    locale: str, session: Session, state: st.SearchState, result: SearchResult, place: ResolvedPlace
+    locale: str,
+    session: Session,
+    state: st.SearchState,
+    result: SearchResult,
+    place: ResolvedPlace,
+    *,
+    base_url: str,
+    printing: bool = False,
 ) -> dict[str, Any]:
     base = f"/{locale}/search"
     codes: dict[Facet, set[str]] = {facet: set(state.values_of(facet)) for facet, _ in st.FACET_PARAMS}
@@ -117,7 +142,10 @@ def _results_context(
     pages = max(1, -(-result.total // result.per_page))
     # Room is the provider's own word, read live so a change shows at once (not from the search index).
     overlays = selfservice.get_overlays(session, [uuid.UUID(hit.id) for hit in result.items])
+    details = handouts(session, [hit.id for hit in hits], locale, base_url, with_qr=printing)
     return {
+        "handouts": details,
+        "shortlist": _shortlist_links(locale, state, details),
         "state": state,
         "capacities": {str(sid): capacity_text(o, locale) for sid, o in overlays.items() if o.capacity},
         "result": result,
@@ -154,7 +182,7 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
     # A submitted form carries empty and default fields; the address bar shows the canonical URL,
     # the one shared links and the language switch use.
     canonical = st.query_string(state)
-    context = _results_context(locale, session, state, result, place)
+    context = _results_context(locale, session, state, result, place, base_url=_base_url(request))
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if is_htmx(request):
         return render(
@@ -174,7 +202,9 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
 def search_print(request: Request, lang: LangPath, session: SessionDep, index: SearchIndexDep) -> Response:
     locale = _locale(lang)
     state, result, place = _search(request, locale, session, index, PRINT_PER_PAGE)
-    context = _results_context(locale, session, state, result, place)
+    context = _results_context(
+        locale, session, state, result, place, base_url=_base_url(request), printing=True
+    )
     context["title"] = gettext(locale, "Search results")
     return render(request, locale, "search/print.html", context)
 
@@ -184,36 +214,9 @@ def search_print(request: Request, lang: LangPath, session: SessionDep, index: S
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ContactView:
-    kind: str
-    value: str
-    href: str
-    label: LocalText | None
-
-
-def _contact_view(contact: Contact, locale: str) -> ContactView:
-    href = {
-        ContactKind.PHONE: "tel:" + "".join(ch for ch in contact.value if ch.isdigit() or ch == "+"),
-        ContactKind.EMAIL: "mailto:" + contact.value.strip(),
-        ContactKind.WEB: safe_href(contact.value) or "",
-    }[ContactKind(contact.kind)]
-    return ContactView(str(contact.kind), contact.value, href, local(contact, "label", locale))
-
-
-def _post_office(location: Location, locale: str) -> LocalText | None:
-    """The post office in the reader's language; Swedish names come from the postal code table when
-    the source gives only the Finnish one. Place names are not translated into English."""
-    text = local(location, "post_office", locale)
-    if (text is None or text.fallback) and location.postal_code:
-        postal = load_postal_codes().get(location.postal_code)
-        if postal is not None:
-            name = postal.name_sv if locale == "sv" and postal.name_sv else postal.name_fi
-            return LocalText(name, locale, False)
-    return text
-
-
-def _service_context(locale: str, session: Session, service: Service) -> dict[str, Any]:
+def _service_context(
+    locale: str, session: Session, service: Service, *, base_url: str, printing: bool = False
+) -> dict[str, Any]:
     terms = service.terms
     theme_codes = {t.code for t in terms if t.taxonomy == Taxonomy.THEME.value}
     group_codes = {t.code for t in terms if t.taxonomy == Taxonomy.PTV_TARGET_GROUP.value}
@@ -233,7 +236,7 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
             "name": local(loc, "name", locale),
             "street": local(loc, "street_address", locale),
             "postal_code": loc.postal_code,
-            "post_office": _post_office(loc, locale),
+            "post_office": post_office(loc, locale),
             "municipality": labels[Facet.MUNICIPALITY].get(loc.municipality_code or "", ""),
             "latitude": loc.latitude,
             "longitude": loc.longitude,
@@ -244,22 +247,23 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
                 if f in labels[Facet.ACCESSIBILITY]
             ],
             "schedules": loc.schedules,
-            "contacts": [_contact_view(c, locale) for c in loc.contacts],
+            "contacts": [contact_view(str(c.kind), c.value, local(c, "label", locale)) for c in loc.contacts],
         }
         for loc in locations
     ]
     organisation = service.organisation
-    contacts = [_contact_view(c, locale) for c in service.contacts]
+    contacts: list[ContactView] = [
+        contact_view(str(c.kind), c.value, local(c, "label", locale)) for c in service.contacts
+    ]
     if not contacts and organisation is not None:
         # The service lists no contact of its own: the provider's are the way to reach it.
-        for kind, value, scheme in (
-            ("phone", organisation.phone, "tel:"),
-            ("email", organisation.email, "mailto:"),
-            ("web", organisation.website, ""),
+        for kind, value in (
+            ("phone", organisation.phone),
+            ("email", organisation.email),
+            ("web", organisation.website),
         ):
             if value:
-                href = safe_href(value) if kind == "web" else scheme + value
-                contacts.append(ContactView(kind, value, href or "", None))
+                contacts.append(contact_view(kind, value))
     age = None
     if service.min_age is not None and service.max_age is not None:
         age = gettext(locale, "Ages %(low)s–%(high)s", low=str(service.min_age), high=str(service.max_age))
@@ -268,7 +272,9 @@ def _service_context(locale: str, session: Session, service: Service) -> dict[st
     elif service.max_age is not None:
         age = gettext(locale, "Up to age %(high)s", high=str(service.max_age))
     overlay = selfservice.get_overlay(session, service.id)
+    code = short_codes_of(session, [service])[service.id]
     return {
+        "handout": handout_of(service, code, locale, base_url, with_qr=printing),
         "service": service,
         "provider_facts": provider_facts(
             overlay, selfservice.last_verified(service, overlay), now=utcnow(), locale=locale
@@ -334,7 +340,7 @@ def service_page(
 ) -> Response:
     locale = _locale(lang)
     service = queries.get_service(session, service_id)
-    context = _service_context(locale, session, service)
+    context = _service_context(locale, session, service, base_url=_base_url(request))
     context["title"] = context["name"].text if context["name"] else ""
     template = "service/htmx.html" if is_htmx(request) else "service/page.html"
     return render(request, locale, template, context)
@@ -346,6 +352,118 @@ def service_print(
 ) -> Response:
     locale = _locale(lang)
     service = queries.get_service(session, service_id)
-    context = _service_context(locale, session, service)
+    context = _service_context(locale, session, service, base_url=_base_url(request), printing=True)
     context["title"] = context["name"].text if context["name"] else ""
     return render(request, locale, "service/print.html", context)
+
+
+def short_codes_of(session: Session, services: list[Service]) -> dict[uuid.UUID, str]:
+    return _short_codes(session, [(service.id, seed_of(service)) for service in services])
+
+
+# ---------------------------------------------------------------------------------------------
+# Short addresses and the shortlist
+# ---------------------------------------------------------------------------------------------
+
+
+@router.get("/s/{code}")
+def short_address(
+    request: Request, code: Annotated[str, Path(max_length=40)], session: SessionDep
+) -> Response:
+    """A short address read from paper or over the phone: to the listing, in the browser's language."""
+    normalised = normalise_code(code)
+    service_id = service_for_code(session, normalised) if normalised else None
+    if service_id is None:
+        raise NotFound("No activity has this short address.", code="short_address_not_found")
+    return RedirectResponse(f"/{negotiate_locale(request)}/services/{service_id}", status_code=302)
+
+
+@dataclass(frozen=True)
+class ShortlistEntry:
+    handout: Handout
+    name: Any
+    summary: Any
+    organisation: Any
+    is_free: bool | None
+    demo: bool
+    retired: bool
+    remove_url: str
+
+
+def _shortlist_links(locale: str, state: st.SearchState, details: dict[str, Handout]) -> dict[str, Any]:
+    """Add / remove links of each hit (the list lives in the URL), and the list's own addresses."""
+    toggles: dict[str, tuple[bool, str]] = {}
+    base = f"/{locale}/search"
+    for hit_id, handout in details.items():
+        chosen = handout.code in state.shortlist
+        codes = (
+            tuple(c for c in state.shortlist if c != handout.code)
+            if chosen
+            else (*state.shortlist, handout.code)[-st.MAX_VALUES :]
+        )
+        toggles[hit_id] = (
+            chosen,
+            base + st.query_string(st.with_changes(state, shortlist=codes, page=state.page)),
+        )
+    query = st.query_string(st.SearchState(shortlist=state.shortlist))
+    return {
+        "count": len(state.shortlist),
+        "toggles": toggles,
+        "url": f"/{locale}/shortlist{query}",
+        "print_url": f"/{locale}/shortlist/print{query}",
+    }
+
+
+def _shortlist_context(request: Request, locale: str, session: Session, *, printing: bool) -> dict[str, Any]:
+    codes = st.shortlist_from_params(_params(request))
+    ids: list[uuid.UUID] = []
+    for code in codes:
+        service_id = service_for_code(session, code)
+        if service_id is not None:
+            ids.append(service_id)
+    services = load_services(session, ids)
+    by_service = short_codes_of(session, services)
+    base_url = _base_url(request)
+    entries = []
+    for service in services:
+        remaining = tuple(c for c in codes if c != by_service[service.id])
+        remaining_query = st.query_string(st.SearchState(shortlist=remaining))
+        entries.append(
+            ShortlistEntry(
+                handout=handout_of(service, by_service[service.id], locale, base_url, with_qr=printing),
+                name=local(service, "name", locale),
+                summary=local(service, "summary", locale),
+                organisation=local(service.organisation, "name", locale) if service.organisation else None,
+                is_free=service.is_free,
+                demo=service.is_demo,
+                retired=service.status == ServiceStatus.RETIRED,
+                remove_url=f"/{locale}/shortlist{remaining_query}",
+            )
+        )
+    query = st.query_string(st.SearchState(shortlist=codes))
+    return {
+        "entries": entries,
+        "missing": len(codes) - len(entries),
+        "share_url": f"{base_url}/{locale}/shortlist{query}",
+        "print_url": f"/{locale}/shortlist/print{query}",
+        "page_url": f"/{locale}/shortlist{query}",
+        "search_url": f"/{locale}/search{query}",
+        "title": gettext(locale, "My list"),
+    }
+
+
+@router.get("/{lang}/shortlist")
+def shortlist_page(request: Request, lang: LangPath, session: SessionDep) -> Response:
+    """Listings put aside without signing in: the list is in the address, to print or share."""
+    locale = _locale(lang)
+    return render(
+        request, locale, "shortlist/page.html", _shortlist_context(request, locale, session, printing=False)
+    )
+
+
+@router.get("/{lang}/shortlist/print")
+def shortlist_print(request: Request, lang: LangPath, session: SessionDep) -> Response:
+    locale = _locale(lang)
+    return render(
+        request, locale, "shortlist/print.html", _shortlist_context(request, locale, session, printing=True)
+    )

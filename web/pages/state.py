@@ -38,6 +38,8 @@ _MUNICIPALITY = re.compile(r"^\d{3}$")
 _TARGET_GROUP = re.compile(r"^KR\d+(\.\d+)*$")
 _THEME = re.compile(r"^[a-z0-9_-]{1,40}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
+# A short code of a listing on the shortlist (app.catalogue.short_links).
+_SHORT_CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTWXYZ]{5}$")
 
 
 class View(StrEnum):
@@ -80,6 +82,8 @@ class SearchState:
     radius_km: int = DEFAULT_RADIUS_KM
     page: int = 1
     view: View = View.LIST
+    # The listings a resident or professional has put aside to print or share (short codes).
+    shortlist: tuple[str, ...] = ()
 
     def values_of(self, facet: Facet) -> tuple[str, ...]:
         if facet is Facet.FREE:
@@ -196,7 +200,14 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
         radius_km=int(radius_raw),
         page=int(page_raw),
         view=View(view_raw),
+        shortlist=shortlist_from_params(params),
     )
+
+
+def shortlist_from_params(params: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The shortlist's short codes (`list=K7Q2M&list=...`), upper-cased, each once."""
+    upper = {"list": [value.strip().upper() for value in params.get("list", ())]}
+    return _many(upper, "list", _SHORT_CODE)
 
 
 def to_params(state: SearchState) -> list[tuple[str, str]]:
@@ -212,6 +223,7 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
         params.extend((("lat", f"{state.lat:.5f}"), ("lon", f"{state.lon:.5f}")))
     if state.has_place and state.radius_km != DEFAULT_RADIUS_KM:
         params.append(("radius", str(state.radius_km)))
+    params.extend(("list", code) for code in state.shortlist)
     if state.view is not View.LIST:
         params.append(("view", state.view.value))
     if state.page != 1:
@@ -253,7 +265,7 @@ def without_place(state: SearchState) -> SearchState:
 
 
 def without_filters(state: SearchState) -> SearchState:
-    return SearchState(q=state.q, view=state.view)
+    return SearchState(q=state.q, view=state.view, shortlist=state.shortlist)
 
 
 def to_query(

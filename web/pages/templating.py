@@ -33,12 +33,16 @@ def is_htmx(request: Request) -> bool:
     )
 
 
-def _local_html(value: content.LocalText | None, reader: str, fallback_note: str) -> Markup:
+def _local_html(
+    value: content.LocalText | None, reader: str, fallback_note: str, *, marked: bool = True
+) -> Markup:
     """A catalogue text with its own lang attribute and, if not in the reader's language, a marker."""
     if value is None:
         return Markup("")
     if not value.fallback:
         return Markup("{}").format(value.text)
+    if not marked:
+        return Markup('<span lang="{}">{}</span>').format(value.lang, value.text)
     return Markup('<span lang="{}">{}</span> <span class="fallback">({})</span>').format(
         value.lang, value.text, fallback_note
     )
@@ -90,6 +94,8 @@ def environment(locale: str) -> Environment:
     env.filters["local"] = lambda value: _local_html(
         value, locale, fallback_note(value.lang) if value is not None else ""
     )
+    # A proper name (a provider, a place, a street) needs no "in Finnish" marker, only its language.
+    env.filters["name"] = lambda value: _local_html(value, locale, "", marked=False)
     env.filters["nl2p"] = lambda text: Markup("").join(
         Markup("<p>{}</p>").format(escape(p)) for p in content.paragraphs(text or "")
     )
