@@ -24,12 +24,14 @@ from app.catalogue.models import (
 )
 from app.catalogue.overlay import ServiceOverlay
 from app.catalogue.problems import ProblemReport
+from app.catalogue.revisions import ListingRevision
 from app.catalogue.short_links import ShortLink
 
 __all__ = [
     "AuditEvent",
     "CatalogueChange",
     "Contact",
+    "ListingRevision",
     "Location",
     "Membership",
     "Municipality",
