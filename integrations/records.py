@@ -154,6 +154,9 @@ class ServiceRecord:
     contacts: tuple[ContactRecord, ...] = ()
     # Business id of the organisation; lets cross-source matching work without a database read.
     organisation_business_id: str | None = None
+    # The organisation as the service itself names it (PTV v11 carries {id, name}; v12 only the id):
+    # what the catalogue stores when the crawl does not return the organisation's own record.
+    organisation_name: Text = EMPTY
 
 
 @dataclass(frozen=True)

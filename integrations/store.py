@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
-from app.catalogue.enums import RecordStatus, ServiceStatus
+from app.catalogue.enums import OrganisationKind, RecordStatus, ServiceStatus
 from app.catalogue.models import (
     CatalogueChange,
     Contact,
@@ -41,6 +41,9 @@ from integrations.records import (
     Text,
     content_hash,
 )
+
+# The content hash of an organisation known only from a service's summary: matches no record's hash.
+SUMMARY_ONLY_HASH = "summary-only"
 
 
 class StoreError(ValueError):
@@ -248,6 +251,7 @@ class Store:
                 "website": record.website,
                 "email": record.email,
                 "phone": record.phone,
+                "summary_only": False,
                 "status": RecordStatus.ACTIVE,
                 "content_hash": digest,
                 "updated_at": self.now,
@@ -343,6 +347,66 @@ class Store:
 
     # -- services ---------------------------------------------------------------------------
 
+    def _summary_organisations(
+        self, source: str, records: Sequence[ServiceRecord], stored: Mapping[str, uuid.UUID]
+    ) -> dict[str, uuid.UUID]:
+        """Organisations the services refer to that the source did not return, from the summary
+        ({id, name}) the services carry; and every referred organisation counts as seen by this run.
+
+        PTV leaves an organisation out of a crawl when it is unpublished (or a recording lacks it);
+        its services are still published and must not fail for it. The row is marked summary-only,
+        and `organisations()` fills it in (and clears the mark) when a later crawl returns it. Its
+        content hash is one no record has, so that record always counts as a change.
+        """
+        summaries: dict[str, Text] = {}
+        for record in records:
+            if record.organisation_external_id not in stored:
+                known = summaries.get(record.organisation_external_id)
+                if not known:
+                    summaries[record.organisation_external_id] = record.organisation_name
+        created: dict[str, uuid.UUID] = {}
+        rows = []
+        for external_id, name in summaries.items():
+            created[external_id] = row_id = new_id()
+            rows.append(
+                {
+                    "id": row_id,
+                    "source": source,
+                    "external_id": external_id,
+                    "last_synced_at": self.now,
+                    "last_seen_run_id": self.run_id,
+                    "first_seen_at": self.now,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                    "kind": OrganisationKind.OTHER,
+                    **_text("name", name),
+                    "summary_only": True,
+                    "status": RecordStatus.ACTIVE,
+                    "content_hash": SUMMARY_ONLY_HASH,
+                    **_demo(self),
+                }
+            )
+        _bulk_insert(self.session, Organisation, rows)
+        # An organisation its published services still name stays (a full crawl would otherwise
+        # retire an unpublished one while its services go on showing it).
+        referred = {
+            stored[r.organisation_external_id] for r in records if r.organisation_external_id in stored
+        }
+        if referred:
+            self.session.execute(
+                update(Organisation)
+                .where(
+                    col(Organisation.id).in_(referred),
+                    or_(
+                        col(Organisation.last_seen_run_id).is_(None),
+                        col(Organisation.last_seen_run_id) != self.run_id,
+                    ),
+                )
+                .values(last_seen_run_id=self.run_id, last_synced_at=self.now),
+                execution_options={"synchronize_session": False},
+            )
+        return created
+
     def services(self, records: Sequence[ServiceRecord]) -> Outcome:
         outcome = Outcome()
         if not records:
@@ -359,9 +423,9 @@ class Store:
             source,
             (link.location_external_id for r in records for link in r.locations),
         )
-        missing = sorted({r.organisation_external_id for r in records} - organisations.keys())
-        if missing:
-            raise StoreError(f"organisation {missing[0]} is not stored")
+        summaries = self._summary_organisations(source, records, organisations)
+        organisations.update(summaries)
+        outcome.created += len(summaries)
         # A record new to its source may be a service another source already lists (dedupe.py):
         # it then updates that row in place, or only adds its provenance to it.
         resolution = resolve_cross_source(

@@ -799,7 +799,7 @@ class Activity:
     terms: tuple[str, ...]
     venues: tuple[str, ...]
     sessions: tuple[tuple[str, str, str], ...]
-    charge: str | None = "Free"  # "Free", "Chargeable" or None (not given)
+    charge: str | None = "FreeOfCharge"  # v11 words: "FreeOfCharge", "Chargeable"; None = not given
     price: str = ""
     keywords: tuple[str, ...] = ()
     languages: tuple[str, ...] = ("fi",)
@@ -2036,7 +2036,7 @@ def build_services(venues: list[Venue], orgs: list[Organisation]) -> list[Servic
                 targets=cs.targets,
                 terms=cs.terms,
                 keywords=cs.keywords,
-                charge="Free",
+                charge="FreeOfCharge",
                 price="Maksuton.",
                 languages=("fi", "sv", "en") if county_code == "02" else ("fi", "en"),
                 responsible=org,
@@ -2107,7 +2107,7 @@ def build_services(venues: list[Venue], orgs: list[Organisation]) -> list[Servic
                 targets=("KR1",),
                 terms=("osallistuminen",),
                 keywords=(),
-                charge="Free",
+                charge="FreeOfCharge",
                 price="",
                 languages=("fi",),
                 responsible=org,

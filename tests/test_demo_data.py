@@ -139,7 +139,7 @@ def test_service_shape(
     for service in services.values():
         assert set(service) == SERVICE_KEYS, service["id"]
         assert service["publishingStatus"] == "Published" and service["type"] == "Service"
-        assert service["serviceChargeType"] in ("Free", "Chargeable", None)
+        assert service["serviceChargeType"] in ("FreeOfCharge", "Chargeable", None)  # v11's own words
         assert any(
             n["language"] == "fi" and n["value"] and n["type"] == "Name" for n in service["serviceNames"]
         )

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.catalogue.enums import (
@@ -115,6 +115,9 @@ class Organisation(ProvenanceMixin, TimestampMixin, table=True):
     status: RecordStatus = Field(
         default=RecordStatus.ACTIVE, sa_type=StrEnumType(RecordStatus, 16), index=True
     )
+    # Known only from the {id, name} summary a service carries: the source did not return the
+    # organisation's own record (unpublished, or missing from the crawl). Filled in when it does.
+    summary_only: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Location(ProvenanceMixin, TimestampMixin, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
@@ -19,6 +20,8 @@ LANGUAGES = ("fi", "sv", "en")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 BUSINESS_ID = re.compile(r"^\d{7}-\d$")
+
+log = logging.getLogger(__name__)
 
 
 def blank_to_none(value: Any) -> Any:
@@ -281,13 +284,38 @@ def phone_number(prefix: Any, number: Any, *, is_service_number: bool = False) -
     return prefix_digits + (digits[1:] if digits.startswith("0") else digits)
 
 
-def is_free_from_charge_type(value: Any) -> bool | None:
-    """PTV charge type -> free (True) / charged (False) / not stated (None)."""
+# Each API version has its own words for a service's charge type: v11 (DVV's V11VmOpenApiService) says
+# FreeOfCharge / Chargeable, v12 (schemas-extract.json, ServiceChargeType) says Free / Charged. A word of
+# the other version is not trusted: it would mean the source changed and the mapping needs a look.
+# v11's "Other" is PTV's "depends" (free for some, charged for others): not stated either way.
+SERVICE_CHARGE_TYPES: dict[str, dict[str, bool | None]] = {
+    "v11": {"FreeOfCharge": True, "Chargeable": False, "Other": None},
+    "v12": {"Free": True, "Charged": False},
+}
+_unknown_charge_types_logged: set[tuple[str, str]] = set()
+
+
+def is_free_from_charge_type(value: Any, *, version: str) -> bool | None:
+    """PTV charge type of `version` -> free (True) / charged (False) / not stated or unknown (None).
+
+    A value the version does not define is stored as unknown and logged once per process (a crawl of
+    100,000 services must not log the same surprise 100,000 times).
+    """
     value = blank_to_none(value)
-    if value == "Free":
-        return True
-    if value in ("Chargeable", "Charged"):
-        return False
+    if value is None:
+        return None
+    vocabulary = SERVICE_CHARGE_TYPES[version]
+    if isinstance(value, str) and value in vocabulary:
+        return vocabulary[value]
+    key = (version, str(value)[:40])
+    if key not in _unknown_charge_types_logged:
+        _unknown_charge_types_logged.add(key)
+        log.warning(
+            "PTV %s: unknown service charge type %r stored as unknown (known: %s)",
+            version,
+            key[1],
+            ", ".join(vocabulary),
+        )
     return None
 
 

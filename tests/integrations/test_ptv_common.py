@@ -8,6 +8,7 @@ import pytest
 
 from app.catalogue.enums import OrganisationKind, ScheduleKind, Taxonomy
 from integrations.context import MappingContext
+from integrations.ptv import common
 from integrations.ptv.common import (
     accessibility_text,
     business_id,
@@ -184,11 +185,25 @@ def test_phone_numbers_with_prefixes() -> None:
     assert phone_number("+358", "") is None
 
 
-def test_charge_type() -> None:
-    assert is_free_from_charge_type("Free") is True
-    assert is_free_from_charge_type("Chargeable") is False
-    assert is_free_from_charge_type("Charged") is False
-    assert is_free_from_charge_type(None) is None and is_free_from_charge_type("") is None
+def test_charge_type_in_each_versions_own_words(caplog) -> None:
+    assert is_free_from_charge_type("FreeOfCharge", version="v11") is True
+    assert is_free_from_charge_type("Chargeable", version="v11") is False
+    assert is_free_from_charge_type("Other", version="v11") is None  # free for some, charged for others
+    assert is_free_from_charge_type("Free", version="v12") is True
+    assert is_free_from_charge_type("Charged", version="v12") is False
+    for version in ("v11", "v12"):
+        assert is_free_from_charge_type(None, version=version) is None
+        assert is_free_from_charge_type(" ", version=version) is None
+    # The other version's word is not guessed at: stored as unknown, logged once per value.
+    common._unknown_charge_types_logged.clear()
+    with caplog.at_level("WARNING", logger="integrations.ptv.common"):
+        assert [is_free_from_charge_type("Free", version="v11") for _ in range(3)] == [None] * 3
+        assert is_free_from_charge_type("FreeOfCharge", version="v12") is None
+        assert is_free_from_charge_type({"odd": 1}, version="v12") is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("'Free'" in m and "v11" in m for m in messages) == 1
+    assert sum("'FreeOfCharge'" in m and "v12" in m for m in messages) == 1
+    assert len(messages) == 3
 
 
 def test_organisation_kinds_and_business_ids() -> None:

@@ -417,7 +417,11 @@ class V12Api:
             return httpx.Response(
                 200, json=next(o for o in self.organisations if path.endswith(o["contentId"]))
             )
-        for kind, known in (("service-channel/", self.channels), ("service/", self.services)):
+        for kind, known in (
+            ("organization/", self.organisations),
+            ("service-channel/", self.channels),
+            ("service/", self.services),
+        ):
             if path.startswith(kind) and not path.endswith(("search", "archived")):
                 found = [c for c in known if c["contentId"] == path.split("/")[-1]]
                 return httpx.Response(200, json=found[0]) if found else self._problem(404, "NotPublished")
@@ -625,3 +629,25 @@ def test_replay_from_dir(session, settings, context, sync_engine, tmp_path: Path
     assert len(session.exec(select(Service)).all()) == 3
     second = sync_engine.run(make_source(session, settings, context, directory), mode=SyncMode.FULL)
     assert (second.created, second.updated, second.unchanged) == (0, 0, 5)
+
+
+def test_an_unpublished_organisation_is_known_from_its_services_until_published(
+    session, context, sync_engine_in_thread
+) -> None:
+    api = _api(3)
+    held_back = api.organisations.pop(0)  # ORG answers 404 NotPublished
+    report = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.FULL)
+    assert (report.status, report.failed) == (RunStatus.SUCCEEDED, 0)
+    summary = session.exec(select(Organisation).where(Organisation.external_id == ORG)).one()
+    # v12 services carry only the organisation's id.
+    assert summary.summary_only and summary.name_fi is None and summary.status == RecordStatus.ACTIVE
+    services = session.exec(select(Service)).all()
+    assert len(services) == 3 and {s.organisation_id for s in services} == {summary.id}
+    assert {s.is_free for s in services} == {True}  # v12's "Free"
+    api.organisations.append(held_back)
+    later = sync_engine_in_thread.run(_source(context, api), mode=SyncMode.FULL)
+    # The organisation filled in, the place it owns linked to it, and its parent new.
+    assert (later.status, later.updated, later.created) == (RunStatus.SUCCEEDED, 2, 1)
+    session.expire_all()
+    filled = session.exec(select(Organisation).where(Organisation.external_id == ORG)).one()
+    assert (filled.id, filled.summary_only, filled.name_fi) == (summary.id, False, "Liikuntaseura ry")

@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
@@ -229,23 +229,48 @@ def test_organisation_and_location_rows_are_retired_too(session, sync_engine, v1
     assert session.exec(select(Location.status)).all() == [RecordStatus.RETIRED]
 
 
+def _refuse_service_named(session: Session, name: str) -> None:
+    """A trigger that makes the database refuse one service row (on either engine)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "CREATE FUNCTION refuse_service() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.name_fi = '{name}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ "
+                "LANGUAGE plpgsql"
+            )
+        )
+        session.execute(
+            text(
+                "CREATE TRIGGER refuse_service BEFORE INSERT ON service "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_service()"
+            )
+        )
+    else:
+        session.execute(
+            text(
+                "CREATE TRIGGER refuse_service BEFORE INSERT ON service "
+                f"WHEN NEW.name_fi = '{name}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
+    session.commit()
+
+
 def test_a_record_the_database_refuses_fails_alone(session, sync_engine, v11_source, tmp_path):
     """A page that fails in the store is redone record by record: only the bad record is lost."""
     directory = tmp_path / "a"
     services = [v11.service(_sid(n), f"Palvelu {n}", ORG) for n in range(1, 6)]
-    services.append(
-        v11.service(_sid(6), "Orpo", "00000000-0000-4000-8000-00000000dead")
-    )  # organisation not published
+    services.append(v11.service(_sid(6), "Torjuttu", ORG))
     v11.write_crawl(
         directory,
         services={"398": services, "098": []},
         channels={"398": [], "098": []},
         organisations=[v11.organisation(ORG, "Seura ry")],
     )
+    _refuse_service_named(session, "Torjuttu")
     report = sync_engine.run(v11_source(directory), mode=SyncMode.FULL)
     assert (report.status, report.created, report.failed, report.retired) == (RunStatus.INCOMPLETE, 6, 1, 0)
     error = session.exec(select(SyncError).where(SyncError.run_id == report.run_id)).one()
-    assert (error.stage, error.external_id) == ("store", _sid(6)) and "not stored" in error.message
+    assert (error.stage, error.external_id) == ("store", _sid(6)) and "refused" in error.message
     assert len(session.exec(select(Service)).all()) == 5
 
 

@@ -105,12 +105,14 @@ def service(
     classes: tuple[str, ...] = ("P27.1",),
     municipalities: tuple[str, ...] = (LAHTI,),
     modified: str = "2026-05-01T10:00:00.000000Z",
+    charge: str | None = "FreeOfCharge",
+    org_name: str = "x",
 ) -> dict[str, Any]:
     return {
         "id": sid,
         "type": "Service",
         "serviceNames": _names(name),
-        "serviceChargeType": "Free",
+        "serviceChargeType": charge,
         "areaType": "LimitedType",
         "areas": [
             {"type": "Municipality", "municipalities": [_municipality(code) for code in municipalities]}
@@ -149,7 +151,7 @@ def service(
             }
             for channel in channels
         ],
-        "organizations": [{"organization": {"id": org, "name": "x"}, "roleType": "Responsible"}],
+        "organizations": [{"organization": {"id": org, "name": org_name}, "roleType": "Responsible"}],
         "publishingStatus": "Published",
         "modified": modified,
     }

@@ -28,6 +28,10 @@ class OrganisationSummary(BaseModel):
     kind: str
     name: LocalizedText
     business_id: str | None
+    summary_only: bool = Field(
+        description="Known only from the id and name its services carry: the source has not "
+        "published the organisation's own record (kind is then `other`)."
+    )
 
 
 class Coordinates(BaseModel):
@@ -140,6 +144,10 @@ class OrganisationOut(BaseModel):
     website: str | None
     email: str | None
     phone: str | None
+    summary_only: bool = Field(
+        description="Known only from the id and name its services carry; filled in when the source "
+        "publishes the organisation's own record."
+    )
     active_service_count: int
     last_synced_at: datetime
 
@@ -223,6 +231,7 @@ def to_organisation_summary(organisation: Organisation) -> OrganisationSummary:
         kind=organisation.kind,
         name=localized(organisation, "name"),
         business_id=organisation.business_id,
+        summary_only=organisation.summary_only,
     )
 
 
@@ -281,6 +290,7 @@ def to_organisation_out(organisation: Organisation, active_service_count: int) -
         website=organisation.website,
         email=organisation.email,
         phone=organisation.phone,
+        summary_only=organisation.summary_only,
         active_service_count=active_service_count,
         last_synced_at=organisation.last_synced_at,
     )

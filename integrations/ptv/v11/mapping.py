@@ -270,6 +270,12 @@ def area_municipalities(item: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+def _summary_name(value: Any) -> Text:
+    """The name in a service's {id, name} organisation summary: one string, in PTV's main language."""
+    value = blank_to_none(value)
+    return Text(fi=value[:500]) if isinstance(value, str) else Text()
+
+
 def service_from_v11(
     item: Mapping[str, Any], channels: Mapping[str, ChannelInfo], context: MappingContext
 ) -> ServiceRecord | None:
@@ -351,11 +357,12 @@ def service_from_v11(
     return ServiceRecord(
         provenance=_provenance(item, external_id),
         organisation_external_id=organisation_id,
+        organisation_name=_summary_name(responsible["organization"].get("name")),
         name=name,
         summary=text_from(descriptions, type_="Summary", clean=True),
         description=description,
         how_to_join=text_from(descriptions, type_="UserInstruction", clean=True),
-        is_free=is_free_from_charge_type(item.get("serviceChargeType")),
+        is_free=is_free_from_charge_type(item.get("serviceChargeType"), version="v11"),
         price_text=text_from(descriptions, type_="ChargeTypeAdditionalInfo", clean=True),
         languages=tuple(language for language in item.get("languages") or () if isinstance(language, str)),
         min_age=min_age,

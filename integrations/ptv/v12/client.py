@@ -161,12 +161,11 @@ class PtvV12Source:
                     page.failures.append(item)
                     continue
                 if item is None:
-                    page.failures.append(
-                        RecordFailure(
-                            stage="fetch", message="organisation not published", external_id=content_id
-                        )
+                    # Not published: its services are stored with the organisation known from their
+                    # summary only (store.py), and it is filled in when a later crawl returns it.
+                    log.info(
+                        "PTV v12: organisation %s not published; known from its services only", content_id
                     )
-                    state.mark_incomplete(f"organisation {content_id} not found")
                     continue
                 record = self._map(organisation_from_v12, item, page, state)
                 if isinstance(record, OrganisationRecord):

@@ -20,6 +20,7 @@ from integrations.ptv.common import (
     blank_to_none,
     business_id,
     continuous_rows,
+    is_free_from_charge_type,
     is_hyte_service,
     municipality_from_place,
     organisation_kind,
@@ -580,7 +581,6 @@ def service_from_v12(
                     )
                 )
     how_to_join = version_text(item, "userInstructions", clean=True)
-    charge = item.get("chargeType")
     return ServiceRecord(
         provenance=_provenance(item, external_id),
         organisation_external_id=organisation_id,
@@ -588,7 +588,7 @@ def service_from_v12(
         summary=version_text(item, "summary", clean=True),
         description=description,
         how_to_join=how_to_join,
-        is_free=True if charge == "Free" else False if charge == "Charged" else None,
+        is_free=is_free_from_charge_type(item.get("chargeType"), version="v12"),
         price_text=version_text(item, "chargeTypeAdditionalInformation", clean=True),
         languages=tuple(
             language for language in item.get("serviceLanguages") or () if isinstance(language, str)
