@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.catalogue.enums import ServiceStatus
 from app.catalogue.models import Location, Service
@@ -28,7 +28,7 @@ def test_demo_catalogue_loads_with_wgs84_places_and_reloads_unchanged(session: S
     assert len(places) == 291  # 295 places, four with coordinateState NotReceived
     assert all(59.5 < p.latitude < 62.5 and 23.5 < p.longitude < 27.5 for p in places)  # type: ignore[operator]
     # The demo speaks v11's own charge words (FreeOfCharge / Chargeable): both reach is_free.
-    charges = dict(session.exec(select(Service.is_free, func.count()).group_by(Service.is_free)).all())
+    charges = dict(session.exec(select(Service.is_free, func.count()).group_by(col(Service.is_free))).all())
     assert charges[True] > 400 and charges[False] > 50 and 0 < charges[None] < 20
     second = engine.run(make_source(session, settings, context, DEMO), mode=SyncMode.FULL)
     assert (second.status, second.created, second.updated, second.retired) == (RunStatus.SUCCEEDED, 0, 0, 0)
