@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
     log_level: str = "INFO"
+    # Host names the site answers to (Host header); empty allows any in development, production needs it.
+    allowed_hosts: CsvList = Field(default_factory=list)
 
     # Search: unset MEILISEARCH_URL means the embedded (in-process) engine under data_dir.
     meilisearch_url: str | None = None
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tile_attribution: str = "© OpenStreetMap contributors"
 
-    @field_validator("wellbeing_counties", "municipalities", mode="before")
+    @field_validator("wellbeing_counties", "municipalities", "allowed_hosts", mode="before")
     @classmethod
     def _parse_csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -165,6 +167,22 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise ConfigurationError(f"production needs OpenID Connect sign-in: set {', '.join(missing)}")
+        if not self.allowed_hosts or "*" in self.allowed_hosts:
+            raise ConfigurationError(
+                "production needs ALLOWED_HOSTS: the host names of the site, e.g. tarjotin.example.fi"
+            )
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each bad setting as its environment variable, what it allows and what it got."""
+    parts = []
+    for item in error.errors():
+        name = "_".join(str(part) for part in item.get("loc", ())).upper() or "settings"
+        message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
+        if "input" in item and not isinstance(item["input"], dict) and "secret" not in name.lower():
+            message += f" (got {str(item['input'])[:60]!r})"
+        parts.append(f"{name}: {message}")
+    return "invalid settings: " + "; ".join(parts)
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from web.api import catalogue as catalogue_api
 from web.api import health as health_api
 from web.api import search as search_api
 from web.errors import install_error_handlers
+from web.middleware import install_middleware
 from web.pages import install_pages
 
 log = logging.getLogger(__name__)
@@ -52,4 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_api.router)
     # Pages last: their /{lang}/ routes must not shadow the API.
     install_pages(app)
+    install_middleware(app, settings)
     return app

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from app.settings import ConfigurationError, get_settings
+from app.settings import ConfigurationError, describe_validation_error, get_settings
 
 cli = typer.Typer(help="Palvelutarjotin: hyte service catalogue.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema and code tables.", no_args_is_help=True)
@@ -21,6 +22,12 @@ demo_cli = typer.Typer(help="The demo catalogue.", no_args_is_help=True)
 cli.add_typer(demo_cli, name="demo")
 
 console = Console(stderr=True)
+
+
+def refuse(message: str, code: int = 2) -> typer.Exit:
+    """Print a refusal on one line (rich would wrap it at 80 columns when stderr is not a terminal)."""
+    console.print(message, style="red", soft_wrap=True, markup=False, highlight=False)
+    return typer.Exit(code)
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -81,8 +88,7 @@ def check_config() -> None:
     try:
         settings.check_for_production()
     except ConfigurationError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+        raise refuse(str(exc)) from exc
     console.print(f"settings ok for {settings.environment.value}")
 
 
@@ -100,8 +106,7 @@ def serve(
     try:
         settings.check_for_production()
     except ConfigurationError as exc:
-        console.print(f"[red]cannot start: {exc}[/red]")
-        raise typer.Exit(2) from exc
+        raise refuse(f"cannot start: {exc}") from exc
     uvicorn.run(
         "tarjotin.asgi:create_app",
         factory=True,
@@ -220,11 +225,16 @@ _mount_sync()
 
 
 def main() -> None:
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        refuse(f"cannot start: {describe_validation_error(exc)}")
+        sys.exit(2)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
         cli()
     except ConfigurationError as exc:
-        console.print(f"[red]{exc}[/red]")
+        refuse(str(exc))
         sys.exit(2)
 
 

@@ -59,8 +59,23 @@ def test_production_with_everything_set_starts() -> None:
         oidc_issuer="https://id.example",
         oidc_client_id="x",
         oidc_client_secret="y",
+        allowed_hosts="tarjotin.example.fi",
     )
     settings.check_for_production()
+
+
+def test_production_needs_allowed_hosts() -> None:
+    settings = make(
+        environment="production",
+        secret_key="k" * 40,
+        oidc_issuer="https://id.example",
+        oidc_client_id="x",
+        oidc_client_secret="y",
+    )
+    with pytest.raises(ConfigurationError, match="ALLOWED_HOSTS"):
+        settings.check_for_production()
+    with pytest.raises(ConfigurationError, match="ALLOWED_HOSTS"):
+        settings.model_copy(update={"allowed_hosts": ["*"]}).check_for_production()
 
 
 def test_create_app_refuses_unsafe_production() -> None:

@@ -15,6 +15,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import N_, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unavailable
@@ -148,6 +150,21 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         return response
+
+    async def _database_down(request: Request, exc: Exception) -> Response:
+        # The database did not answer (refused, timed out, locked): a passing outage, not a bug.
+        # Only the type is logged: driver messages can carry the statement's parameters.
+        log.warning(
+            "database unavailable (%s) on %s %s", type(exc).__name__, request.method, request.url.path
+        )
+        locale = negotiate_locale(request)
+        message = gettext(locale, "The service is temporarily unavailable. Please try again in a moment.")
+        response = _respond(request, 503, "unavailable", message)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    for error_type in (OperationalError, DisconnectionError, PoolTimeoutError):
+        app.add_exception_handler(error_type, _database_down)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

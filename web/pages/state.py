@@ -40,6 +40,11 @@ _THEME = re.compile(r"^[a-z0-9_-]{1,40}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 # A short code of a listing on the shortlist (app.catalogue.short_links).
 _SHORT_CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTWXYZ]{5}$")
+# Control characters are never typed (and PostgreSQL text cannot hold NUL): dropped from free text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# ASCII only: str.isdigit() and float() also accept superscripts, other scripts' digits, "1_0" and "inf".
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}$")
+_DECIMAL = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,15})?$")
 
 
 class View(StrEnum):
@@ -109,8 +114,10 @@ class SearchState:
 
 
 def _invalid(name: str, value: str) -> InvalidInput:
+    # The message repeats the value so the reader sees what was wrong; a long one only in part.
+    shown = value if len(value) <= 40 else value[:40] + "…"
     return InvalidInput(
-        N_("The value %(value)s of %(name)s is not valid."), code="invalid_parameter", name=name, value=value
+        N_("The value %(value)s of %(name)s is not valid."), code="invalid_parameter", name=name, value=shown
     )
 
 
@@ -138,7 +145,8 @@ def _many(
 
 
 def _one(params: Mapping[str, Sequence[str]], name: str) -> str:
-    values = [v.strip() for v in params.get(name, ()) if v.strip()]
+    values = [_CONTROL.sub("", v).strip() for v in params.get(name, ())]
+    values = [v for v in values if v]
     return values[-1] if values else ""
 
 
@@ -146,10 +154,9 @@ def _float(params: Mapping[str, Sequence[str]], name: str, low: float, high: flo
     raw = _one(params, name)
     if not raw:
         return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise _invalid(name, raw) from None
+    if not _DECIMAL.match(raw):
+        raise _invalid(name, raw)
+    value = float(raw)
     if not low <= value <= high:
         raise _invalid(name, raw)
     return value
@@ -168,17 +175,17 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
     if free_raw not in ("", "true", "false"):
         raise _invalid("free", free_raw)
     page_raw = _one(params, "page") or "1"
-    if not page_raw.isdigit() or not 1 <= int(page_raw) <= MAX_PAGE:
+    if not _WHOLE_NUMBER.match(page_raw) or not 1 <= int(page_raw) <= MAX_PAGE:
         raise _invalid("page", page_raw)
     radius_raw = _one(params, "radius") or str(DEFAULT_RADIUS_KM)
-    if not radius_raw.isdigit() or int(radius_raw) not in RADII_KM:
+    if not _WHOLE_NUMBER.match(radius_raw) or int(radius_raw) not in RADII_KM:
         raise _invalid("radius", radius_raw)
     view_raw = _one(params, "view") or View.LIST.value
     if view_raw not in {v.value for v in View}:
         raise _invalid("view", view_raw)
     where = _one(params, "where")
     if len(where) > 120:
-        raise _invalid("where", where[:40] + "…")
+        raise _invalid("where", where)
     lat = _float(params, "lat", -90, 90)
     lon = _float(params, "lon", -180, 180)
     if (lat is None) != (lon is None):

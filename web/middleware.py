@@ -1,0 +1,15 @@
+"""The request guards every response passes through, in order from the outside in."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.settings import Settings
+from web.head import HeadAsGet
+from web.hosts import AllowedHosts
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    # add_middleware wraps what is there: the last added runs first.
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
