@@ -41,7 +41,17 @@ HOSTILE = (
     "%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E",
     "%E2%80%AEevil",  # right-to-left override
 )
-PARAMS = ("q", "where", "lat", "lon", "radius", "page", "view", "list", *(name for _, name in st.FACET_PARAMS))
+PARAMS = (
+    "q",
+    "where",
+    "lat",
+    "lon",
+    "radius",
+    "page",
+    "view",
+    "list",
+    *(name for _, name in st.FACET_PARAMS),
+)
 REFLECTED = ("<script>alert(1)", "<img src=x", "onerror=alert(2)>")
 
 
