@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import referrals.models  # noqa: F401  (the referral tables)
 from app.db import make_engine
 from app.models_base import StrEnumType
 from app.settings import get_settings

@@ -1,0 +1,181 @@
+"""`tarjotin referrals tick`: expiry, reminders and follow-ups due, then the outbox.
+
+Each step lists due ids, then handles each id in its own transaction, so one bad referral costs only
+itself. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED, so several ticks (or a tick and the web
+app) never handle the same referral twice; a row already handled no longer matches and is skipped, which
+makes the tick idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from app.accounts.actor import Actor
+from referrals.models import FollowUp, NoticeKind, Referral
+from referrals.notifications import (
+    RECEIVERS,
+    REFERRER,
+    LinkFor,
+    Senders,
+    SessionFactory,
+    dispatch_pending,
+    notice_for,
+)
+from referrals.service import local_today, transition
+from referrals.status import OPEN, UNANSWERED, Action, Party
+
+log = logging.getLogger(__name__)
+TICK_ACTOR = Actor.system("referral-tick")
+_SYSTEM = frozenset({Party.SYSTEM})
+
+
+@dataclass
+class TickReport:
+    expired: int = 0
+    reminded: int = 0
+    follow_ups: int = 0
+    failed: int = 0
+    notices: dict[str, int] = field(default_factory=dict)
+
+
+def _lock(session: Session, statement):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+def _each(sessions: SessionFactory, ids: list[uuid.UUID], work, report: TickReport) -> int:  # type: ignore[no-untyped-def]
+    done = 0
+    for item_id in ids:
+        try:
+            with sessions() as session:
+                if work(session, item_id):
+                    done += 1
+                session.commit()
+        except Exception as exc:
+            report.failed += 1
+            log.warning(
+                "referral tick: %s failed on one item: %s",
+                getattr(work, "__name__", "step"),
+                type(exc).__name__,
+            )
+    return done
+
+
+def expire_due(sessions: SessionFactory, *, now: datetime, report: TickReport, batch: int = 5000) -> int:
+    """Unanswered referrals past their deadline expire; the referrer (and receiver) are told."""
+    today = local_today(now)
+
+    def expire_one(session: Session, referral_id: uuid.UUID) -> bool:
+        referral = session.scalars(
+            _lock(
+                session,
+                select(Referral).where(
+                    col(Referral.id) == referral_id,
+                    col(Referral.status).in_(UNANSWERED),
+                    col(Referral.respond_by) < today,
+                ),
+            )
+        ).first()
+        if referral is None:
+            return False
+        transition(session, referral, Action.EXPIRE, actor=TICK_ACTOR, now=now, parties=_SYSTEM)
+        return True
+
+    total = 0
+    while True:
+        with sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(col(Referral.id))
+                    .where(col(Referral.status).in_(UNANSWERED), col(Referral.respond_by) < today)
+                    .limit(batch)
+                ).all()
+            )
+        if not ids:
+            return total
+        done = _each(sessions, ids, expire_one, report)
+        total += done
+        if done == 0:
+            return total
+
+
+def remind_unanswered(sessions: SessionFactory, *, now: datetime, after_days: int, report: TickReport) -> int:
+    """Tell the receiver once when a referral has waited `after_days` without an answer."""
+    cutoff = now - timedelta(days=after_days)
+    where = (
+        col(Referral.status).in_(UNANSWERED),
+        col(Referral.sent_at) <= cutoff,
+        col(Referral.reminded_at).is_(None),
+    )
+
+    def remind_one(session: Session, referral_id: uuid.UUID) -> bool:
+        referral = session.scalars(
+            _lock(session, select(Referral).where(col(Referral.id) == referral_id, *where))
+        ).first()
+        if referral is None:
+            return False
+        notice = notice_for(referral, RECEIVERS, NoticeKind.REMINDER)
+        if notice is not None:
+            session.add(notice)
+        # Bookkeeping outside the optimistic lock: a reminder must not make a provider's open form stale.
+        session.execute(
+            update(Referral)
+            .where(col(Referral.id) == referral.id)
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return True
+
+    with sessions() as session:
+        ids = list(session.scalars(select(col(Referral.id)).where(*where)).all())
+    return _each(sessions, ids, remind_one, report)
+
+
+def remind_follow_ups(sessions: SessionFactory, *, now: datetime, report: TickReport) -> int:
+    """Remind the referrer and the counsellor of each follow-up date reached, once."""
+    today = local_today(now)
+    where = (col(FollowUp.reminded_at).is_(None), col(FollowUp.due_on) <= today)
+
+    def remind_one(session: Session, follow_up_id: uuid.UUID) -> bool:
+        follow_up = session.scalars(
+            _lock(session, select(FollowUp).where(col(FollowUp.id) == follow_up_id, *where))
+        ).first()
+        if follow_up is None:
+            return False
+        follow_up.reminded_at = now
+        session.add(follow_up)
+        referral = session.get(Referral, follow_up.referral_id)
+        if referral is not None and referral.status in OPEN:
+            for audience in (REFERRER, RECEIVERS):
+                notice = notice_for(referral, audience, NoticeKind.FOLLOW_UP_DUE)
+                if notice is not None:
+                    session.add(notice)
+        return True
+
+    with sessions() as session:
+        ids = list(session.scalars(select(col(FollowUp.id)).where(*where)).all())
+    return _each(sessions, ids, remind_one, report)
+
+
+def tick(
+    sessions: SessionFactory,
+    *,
+    now: datetime,
+    reminder_days: int,
+    senders: Senders | None,
+    link_for: LinkFor | None,
+) -> TickReport:
+    report = TickReport()
+    report.expired = expire_due(sessions, now=now, report=report)
+    report.reminded = remind_unanswered(sessions, now=now, after_days=reminder_days, report=report)
+    report.follow_ups = remind_follow_ups(sessions, now=now, report=report)
+    if senders is not None and link_for is not None:
+        report.notices = dispatch_pending(sessions, senders=senders, link_for=link_for)
+    return report

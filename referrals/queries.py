@@ -1,0 +1,194 @@
+"""Reading referrals. Every query starts from `policy.visible_to(actor)`: what is not visible is not there."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlmodel import Session, col
+
+from app.accounts.actor import Actor
+from app.accounts.models import Role
+from app.catalogue.models import Organisation, Service
+from referrals.errors import ReferralNotFound
+from referrals.models import Attendance, Consent, FollowUp, Referral, ReferralEvent, ReferralTarget
+from referrals.policy import COORDINATOR_ROLE, PROVIDER_ROLES, visible_to
+from referrals.status import OPEN, UNANSWERED, ReferralKind, ReferralStatus
+
+
+def get_referral(
+    session: Session, referral_id: uuid.UUID, *, actor: Actor, for_update: bool = False
+) -> Referral:
+    """The referral if the actor may see it, else ReferralNotFound (never a hint that it exists)."""
+    statement = select(Referral).where(col(Referral.id) == referral_id, visible_to(actor))
+    if for_update:
+        # Row lock on PostgreSQL (SQLite ignores it and relies on the version check).
+        statement = statement.with_for_update()
+    referral = session.scalars(statement).first()
+    if referral is None:
+        raise ReferralNotFound()
+    if for_update:
+        session.refresh(referral)
+    return referral
+
+
+def get_referral_unchecked(session: Session, referral_id: uuid.UUID, *, for_update: bool = False) -> Referral:
+    """For an administrator's entered-in-error and erasure, and for jobs: no visibility filter."""
+    statement = select(Referral).where(col(Referral.id) == referral_id)
+    if for_update:
+        statement = statement.with_for_update()
+    referral = session.scalars(statement).first()
+    if referral is None:
+        raise ReferralNotFound()
+    return referral
+
+
+class ListView(StrEnum):
+    ALL = "all"  # everything the actor may see
+    MINE = "mine"  # issued by me
+    UNIT = "unit"  # issued in my units
+    INBOX = "inbox"  # to my organisation's services, or to me as coordinator or counsellor
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralFilter:
+    view: ListView = ListView.ALL
+    statuses: tuple[ReferralStatus, ...] = ()
+    kind: ReferralKind | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    overdue_on: date | None = None  # only unanswered referrals past their deadline on this day
+    open_only: bool = False
+
+
+def _view_clause(actor: Actor, view: ListView) -> ColumnElement[bool] | None:
+    if view is ListView.MINE:
+        if actor.user_id is not None:
+            return col(Referral.referrer_user_id) == actor.user_id
+        return col(Referral.referrer_client_id) == actor.client_id
+    if view is ListView.UNIT:
+        return col(Referral.referrer_unit_id).in_(actor.units_with(Role.REFERRER))
+    if view is ListView.INBOX:
+        clauses: list[ColumnElement[bool]] = [
+            and_(
+                col(Referral.provider_organisation_id).in_(actor.organisations_with(*PROVIDER_ROLES)),
+                col(Referral.provider_access).is_(True),
+            )
+        ]
+        for kind, role in COORDINATOR_ROLE.items():
+            organisations = actor.organisations_with(role)
+            if organisations:
+                municipalities = select(col(Organisation.municipality_code)).where(
+                    col(Organisation.id).in_(organisations)
+                )
+                clauses.append(
+                    and_(
+                        col(Referral.addressed_to_coordinator).is_(True),
+                        col(Referral.kind) == kind,
+                        col(Referral.municipality_code).in_(municipalities),
+                    )
+                )
+        return or_(*clauses)
+    return None
+
+
+def _filtered(actor: Actor, filters: ReferralFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [visible_to(actor)]
+    view = _view_clause(actor, filters.view)
+    if view is not None:
+        where.append(view)
+    if filters.statuses:
+        where.append(col(Referral.status).in_(filters.statuses))
+    if filters.open_only:
+        where.append(col(Referral.status).in_(OPEN))
+    if filters.kind is not None:
+        where.append(col(Referral.kind) == filters.kind)
+    if filters.created_from is not None:
+        where.append(col(Referral.created_at) >= datetime.combine(filters.created_from, datetime.min.time()))
+    if filters.created_to is not None:
+        where.append(col(Referral.created_at) < datetime.combine(filters.created_to, datetime.max.time()))
+    if filters.overdue_on is not None:
+        where.append(col(Referral.status).in_(UNANSWERED))
+        where.append(col(Referral.respond_by) < filters.overdue_on)
+    return where
+
+
+def list_referrals(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: ReferralFilter = ReferralFilter(),
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Referral], int]:
+    """One page of what the actor may see, newest first, and the total."""
+    where = _filtered(actor, filters)
+    total = session.scalar(select(func.count()).select_from(Referral).where(*where)) or 0
+    rows = session.scalars(
+        select(Referral)
+        .where(*where)
+        .order_by(col(Referral.created_at).desc(), col(Referral.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return rows, int(total)
+
+
+def list_timeline(session: Session, referral: Referral) -> Sequence[ReferralEvent]:
+    return session.scalars(
+        select(ReferralEvent)
+        .where(col(ReferralEvent.referral_id) == referral.id)
+        .order_by(col(ReferralEvent.id))
+    ).all()
+
+
+def list_attendance(session: Session, referral: Referral) -> Sequence[Attendance]:
+    return session.scalars(
+        select(Attendance)
+        .where(col(Attendance.referral_id) == referral.id)
+        .order_by(col(Attendance.session_on))
+    ).all()
+
+
+def list_targets(session: Session, referral: Referral) -> Sequence[tuple[ReferralTarget, Service]]:
+    rows = session.execute(
+        select(ReferralTarget, Service)
+        .join(Service, col(Service.id) == col(ReferralTarget.service_id))
+        .where(col(ReferralTarget.referral_id) == referral.id)
+        .order_by(col(ReferralTarget.sort_order))
+    ).all()
+    return [(target, service) for target, service in rows]
+
+
+def list_follow_ups(session: Session, referral: Referral) -> Sequence[FollowUp]:
+    return session.scalars(
+        select(FollowUp).where(col(FollowUp.referral_id) == referral.id).order_by(col(FollowUp.due_on))
+    ).all()
+
+
+def get_consent(session: Session, referral: Referral) -> Consent | None:
+    return session.scalars(select(Consent).where(col(Consent.referral_id) == referral.id)).first()
+
+
+def list_earlier_referrals(session: Session, referral: Referral, *, actor: Actor) -> Sequence[Referral]:
+    """The same resident's other referrals the actor may see, matched on phone or e-mail.
+
+    Callers show these to the referrer and the coordinator only, never to providers.
+    """
+    match: list[ColumnElement[bool]] = []
+    if referral.resident_phone:
+        match.append(col(Referral.resident_phone) == referral.resident_phone)
+    if referral.resident_email:
+        match.append(func.lower(col(Referral.resident_email)) == referral.resident_email.lower())
+    if not match:
+        return []
+    return session.scalars(
+        select(Referral)
+        .where(visible_to(actor), col(Referral.id) != referral.id, or_(*match))
+        .order_by(col(Referral.created_at).desc())
+        .limit(20)
+    ).all()
