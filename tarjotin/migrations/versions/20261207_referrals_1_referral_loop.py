@@ -1,7 +1,7 @@
 """referral loop
 
 Revision ID: 20261207_referrals_1
-Revises: 20261207_handout_1
+Revises: 20261207_nearme_1
 Create Date: 2026-12-07 14:36:16.803188+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '20261207_referrals_1'
-down_revision: str | None = '20261207_handout_1'
+down_revision: str | None = '20261207_nearme_1'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
