@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
 
-from app.catalogue.enums import ScheduleKind, ServiceStatus, Taxonomy
+from app.catalogue import meeting_times
+from app.catalogue.enums import ServiceStatus, Taxonomy
 from app.catalogue.models import Location, Schedule, Service
 from search.finnish import fold, lemmas_of_text
 from search.synonyms import expand
-from search.types import WEEKDAYS, TimeOfDay
 
 LANGS = ("fi", "sv", "en")
 SEARCHABLE_STATUSES = frozenset({ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED})
@@ -41,7 +40,6 @@ Labels = Mapping[tuple[str, str], Mapping[str, str]]
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
-_BYDAY = re.compile(r"BYDAY=([A-Z0-9,+-]+)")
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,8 @@ class SearchDocument:
     min_age: int | None = None
     max_age: int | None = None
     points: list[tuple[float, float]] = field(default_factory=list)  # (latitude, longitude)
+    # The weekly meeting pattern per place, by language, for result cards (not searched).
+    when: dict[str, list[str]] = field(default_factory=dict)
 
 
 def plain_text(value: str | None) -> str:
@@ -87,40 +87,22 @@ def _localized(obj: object, prefix: str, limit: int | None = None) -> dict[str, 
     return values
 
 
-def time_of_day(start: time) -> TimeOfDay:
-    if start.hour < 12:
-        return TimeOfDay.MORNING
-    if start.hour < 17:
-        return TimeOfDay.AFTERNOON
-    return TimeOfDay.EVENING
+def schedule_facets(service: Service) -> tuple[list[str], list[str]]:
+    """(weekdays, times of day) of a service: when its group meets (sessions of the service and at
+    its places) where it says so, else the opening hours of its places."""
+    meetings: list[Schedule] = list(service.schedules)
+    hours: list[Schedule] = list(service.schedules)
+    for sal in service.service_at_locations:
+        meetings.extend(sal.schedules)
+        hours.extend(sal.location.schedules)
+    return meeting_times.when_facets(meetings, hours)
 
 
-def weekdays_of(schedule: Schedule) -> set[str]:
-    days: set[str] = set()
-    sources = [schedule.byday or ""]
-    if schedule.rrule and (match := _BYDAY.search(schedule.rrule)):
-        sources.append(match.group(1))
-    for source in sources:
-        for day in source.split(","):
-            # RFC 5545 allows an ordinal before the day ("1MO", "-1FR"): the weekday is the last two.
-            code = day.strip()[-2:]
-            if code in WEEKDAYS:
-                days.add(code)
-    return days
-
-
-def _schedule_facets(schedules: Iterable[Schedule]) -> tuple[list[str], list[str]]:
-    days: set[str] = set()
-    times: set[str] = set()
-    for schedule in schedules:
-        if schedule.closed or schedule.kind == ScheduleKind.EXCEPTION:
-            continue
-        days |= weekdays_of(schedule)
-        if schedule.opens_at is not None:
-            times.add(time_of_day(schedule.opens_at).value)
-    return (
-        [d for d in WEEKDAYS if d in days],
-        [t.value for t in TimeOfDay if t.value in times],
+def when_lines(service: Service) -> dict[str, list[str]]:
+    """The weekly meeting pattern per place, by language (result cards and print lists)."""
+    return meeting_times.card_lines(
+        ((_localized(sal.location, "name"), sal.schedules) for sal in service.service_at_locations),
+        service.schedules,
     )
 
 
@@ -138,9 +120,6 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
     """The search document of a service (organisation, places, schedules and terms loaded)."""
     organisation = service.organisation
     locations: list[Location] = [sal.location for sal in service.service_at_locations]
-    schedules: list[Schedule] = list(service.schedules)
-    for location in locations:
-        schedules.extend(location.schedules)
 
     terms: dict[str, list[str]] = {lang: [] for lang in LANGS}
     themes: list[str] = []
@@ -172,7 +151,7 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
         | {area.municipality_code for area in service.areas}
     )
     accessibility = sorted({feature for loc in locations for feature in loc.accessibility_features or []})
-    weekdays, times_of_day = _schedule_facets(schedules)
+    weekdays, times_of_day = schedule_facets(service)
     points = [
         (loc.latitude, loc.longitude)
         for loc in locations
@@ -203,6 +182,7 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
         min_age=service.min_age,
         max_age=service.max_age,
         points=points,
+        when=when_lines(service),
     )
 
 

@@ -18,8 +18,10 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
+from app.catalogue import meeting_times
 from app.catalogue.enums import ServiceStatus, Taxonomy
-from app.catalogue.models import Location, Organisation, Service, ServiceAtLocation, ServiceTerm
+from app.catalogue.models import Location, Organisation, Schedule, Service, ServiceAtLocation, ServiceTerm
+from search.documents import when_lines
 from search.types import (
     Facet,
     FacetValue,
@@ -135,6 +137,88 @@ def _distances(session: Session, ids: list[uuid.UUID], point: tuple[float, float
     return nearest
 
 
+@dataclasses.dataclass
+class _When:
+    meetings: list[Schedule] = dataclasses.field(default_factory=list)
+    hours: list[Schedule] = dataclasses.field(default_factory=list)
+
+
+def _when_facets(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[list[str], list[str]]]:
+    """(weekdays, times of day) of each service, by the rule of the search documents
+    (meeting_times.when_facets): its meeting times, else its places' opening hours."""
+    rows: dict[uuid.UUID, _When] = {i: _When() for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for schedule in session.exec(select(Schedule).where(col(Schedule.service_id).in_(chunk))):
+            assert schedule.service_id is not None
+            rows[schedule.service_id].meetings.append(schedule)
+            rows[schedule.service_id].hours.append(schedule)
+        at_place = (
+            select(ServiceAtLocation.service_id, Schedule)
+            .join(Schedule, col(Schedule.service_at_location_id) == ServiceAtLocation.id)
+            .where(col(ServiceAtLocation.service_id).in_(chunk))
+        )
+        for service_id, schedule in session.exec(at_place):
+            rows[service_id].meetings.append(schedule)
+        of_place = (
+            select(ServiceAtLocation.service_id, Schedule)
+            .join(Schedule, col(Schedule.location_id) == ServiceAtLocation.location_id)
+            .where(col(ServiceAtLocation.service_id).in_(chunk))
+        )
+        for service_id, schedule in session.exec(of_place):
+            rows[service_id].hours.append(schedule)
+    return {i: meeting_times.when_facets(w.meetings, w.hours) for i, w in rows.items()}
+
+
+def _accessibility(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The accessibility features of each service's places (a JSON list on the place)."""
+    features: dict[uuid.UUID, set[str]] = {i: set() for i in ids}
+    for start in range(0, len(ids), 500):
+        for service_id, values in session.exec(
+            select(ServiceAtLocation.service_id, Location.accessibility_features)
+            .join(Location, col(Location.id) == ServiceAtLocation.location_id)
+            .where(col(ServiceAtLocation.service_id).in_(ids[start : start + 500]))
+        ):
+            features[service_id].update(values or ())
+    return features
+
+
+def _python_filters(
+    session: Session, query: SearchQuery, ids: list[uuid.UUID]
+) -> tuple[list[uuid.UUID], dict[str, list[FacetValue]]]:
+    """The filters and facets the tables cannot answer in SQL on both engines (schedules decide
+    weekdays and times of day; features are a JSON list): the ids that pass, and their counts."""
+    if not ids:
+        return ids, {}
+    when = _when_facets(session, ids)
+    features = _accessibility(session, ids)
+    kept = [
+        i
+        for i in ids
+        if (not query.weekdays or set(query.weekdays) & set(when[i][0]))
+        and (not query.times_of_day or set(query.times_of_day) & set(when[i][1]))
+        and (not query.accessibility or set(query.accessibility) & features[i])
+    ]
+    counts: dict[str, dict[str, int]] = {
+        Facet.WEEKDAY.value: {},
+        Facet.TIME_OF_DAY.value: {},
+        Facet.ACCESSIBILITY.value: {},
+    }
+    for i in kept:
+        for facet, values in (
+            (Facet.WEEKDAY.value, when[i][0]),
+            (Facet.TIME_OF_DAY.value, when[i][1]),
+            (Facet.ACCESSIBILITY.value, sorted(features[i])),
+        ):
+            for value in values:
+                counts[facet][value] = counts[facet].get(value, 0) + 1
+    return kept, {
+        facet: [FacetValue(v, c) for v, c in sorted(values.items(), key=lambda item: (-item[1], item[0]))]
+        for facet, values in counts.items()
+        if values
+    }
+
+
 def _facets(session: Session, ids: list[uuid.UUID]) -> dict[str, list[FacetValue]]:
     if not ids:
         return {}
@@ -236,7 +320,9 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
             ids = [i for i in ids if distances.get(i, math.inf) <= query.radius_km]
         if query.sort is Sort.DISTANCE or query.radius_km is not None:
             ids.sort(key=lambda i: distances.get(i, math.inf))
+    ids, python_facets = _python_filters(session, query, ids)
     facets = _facets(session, ids)
+    facets.update(python_facets)
     start = (query.page - 1) * query.per_page
     page_ids = ids[start : start + query.per_page]
     services = {
@@ -247,7 +333,9 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
             .options(
                 selectinload(Service.organisation),  # type: ignore[arg-type]
                 selectinload(Service.terms),  # type: ignore[arg-type]
+                selectinload(Service.schedules),  # type: ignore[arg-type]
                 selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location),  # type: ignore[arg-type]
+                selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),  # type: ignore[arg-type]
             )
         ).all()
     }
@@ -276,6 +364,7 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
                     if loc.latitude is not None and loc.longitude is not None
                 ),
                 demo=service.is_demo,
+                when=when_lines(service),
             )
         )
     return SearchResult(

@@ -67,6 +67,7 @@ def _load(session: Session, ids: Sequence[uuid.UUID]) -> list[Service]:
             selectinload(Service.service_at_locations)  # type: ignore[arg-type]
             .selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
             .selectinload(Location.schedules),  # type: ignore[arg-type]
+            selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.schedules),  # type: ignore[arg-type]
         )
         .execution_options(populate_existing=True)
     )

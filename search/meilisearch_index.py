@@ -83,6 +83,7 @@ RETRIEVED = [
     "theme",
     "free",
     "points",
+    "when",
 ]
 
 
@@ -139,6 +140,7 @@ def to_meilisearch(doc: SearchDocument) -> dict[str, Any]:
         "min_age": doc.min_age if doc.min_age is not None else NO_MIN_AGE,
         "max_age": doc.max_age if doc.max_age is not None else NO_MAX_AGE,
         "points": [list(p) for p in doc.points],
+        "when": doc.when,
     }
     for lang in LANGS:
         record[f"name_{lang}"] = doc.name.get(lang)
@@ -379,6 +381,7 @@ class MeilisearchIndex:
                     is_free=None if hit.get("free") is None else hit["free"] == "true",
                     points=tuple(GeoPoint(p[0], p[1]) for p in points),
                     demo=bool(hit.get("demo")),
+                    when=hit.get("when") or {},
                 )
             )
         distribution = answer.get("facetDistribution") or {}

@@ -182,6 +182,7 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         "free": doc.free,
         "points": doc.points,
         "demo": doc.demo,
+        "when": doc.when,
     }
     fields["payload"] = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
@@ -759,4 +760,5 @@ class TantivyIndex:
             is_free=payload["free"],
             points=tuple(GeoPoint(lat, lon) for lat, lon in payload["points"]),
             demo=payload["demo"],
+            when=payload.get("when") or {},
         )

@@ -23,9 +23,9 @@ class Facet(StrEnum):
 
 
 class TimeOfDay(StrEnum):
-    MORNING = "morning"  # starts before 12:00
-    AFTERNOON = "afternoon"  # starts 12:00-16:59
-    EVENING = "evening"  # starts 17:00 or later
+    MORNING = "morning"  # a time range overlapping 0:00-12:00
+    AFTERNOON = "afternoon"  # overlapping 12:00-17:00
+    EVENING = "evening"  # overlapping 17:00-24:00
 
 
 class Sort(StrEnum):
@@ -111,6 +111,9 @@ class SearchHit:
     is_free: bool | None = None
     points: tuple[GeoPoint, ...] = ()
     demo: bool = False
+    # The weekly meeting pattern per place, by language ("torstaisin klo 13.00–13.45 · Asikkalan
+    # palvelukeskus"); empty when the listing gives only its places' opening hours.
+    when: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

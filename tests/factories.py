@@ -6,7 +6,7 @@ import uuid
 from datetime import time
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.catalogue.enums import (
     ContactKind,
@@ -137,3 +137,44 @@ def make_service(
     session.flush()
     session.expire(service)
     return service
+
+
+def add_place_schedule(
+    session: Session,
+    service: Service,
+    location: Location,
+    kind: ScheduleKind,
+    *,
+    byday: str | None = None,
+    opens: time | None = None,
+    closes: time | None = None,
+    at_place: bool = True,
+    **fields: Any,
+) -> Schedule:
+    """A schedule row of a place: the group's meeting times there (at_place, on the service-at-place
+    link) or the venue's own opening hours (on the location)."""
+    link = session.exec(
+        select(ServiceAtLocation).where(
+            ServiceAtLocation.service_id == service.id, ServiceAtLocation.location_id == location.id
+        )
+    ).first()
+    if link is None:
+        link = ServiceAtLocation(service_id=service.id, location_id=location.id)
+        session.add(link)
+        session.flush()
+    if byday and kind == ScheduleKind.SESSION and "rrule" not in fields:
+        fields["rrule"] = f"FREQ=WEEKLY;BYDAY={byday}"
+    schedule = Schedule(
+        service_at_location_id=link.id if at_place else None,
+        location_id=None if at_place else location.id,
+        kind=kind,
+        byday=byday,
+        opens_at=opens,
+        closes_at=closes,
+        **fields,
+    )
+    session.add(schedule)
+    session.flush()
+    session.expire(service)
+    session.expire(location)
+    return schedule

@@ -242,6 +242,10 @@ class ServiceAtLocation(SQLModel, table=True):
     description_en: str | None = Field(default=None, sa_type=Text)
 
     location: Location = Relationship()
+    # When the activity meets at this place (sessions and their exceptions), not the place's hours.
+    schedules: list["Schedule"] = Relationship(
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "Schedule.sort_order"}
+    )
 
 
 class ServiceSourceLink(SQLModel, table=True):

@@ -68,6 +68,7 @@ def service_load_options() -> list[Any]:
         selectinload(Service.source_links),  # type: ignore[arg-type]
         location.selectinload(Location.schedules),  # type: ignore[arg-type]
         location.selectinload(Location.contacts),  # type: ignore[arg-type]
+        sal.selectinload(ServiceAtLocation.schedules),  # type: ignore[arg-type]
     ]
 
 

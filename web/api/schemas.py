@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.catalogue import meeting_times
 from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Contact, Location, Organisation, Schedule, Service, ServiceTerm
 
@@ -55,6 +56,9 @@ class ScheduleOut(BaseModel):
     exdates: list[str]
     timezone: str
     description: LocalizedText
+    text: LocalizedText = Field(
+        description='The row as a sentence in each language, e.g. "torstaisin klo 13.00–13.45 (31.8.2026–16.5.2027)"'
+    )
 
 
 class ContactOut(BaseModel):
@@ -77,8 +81,12 @@ class LocationOut(BaseModel):
     coordinates: Coordinates | None
     accessibility: LocalizedText
     accessibility_features: list[str]
-    schedules: list[ScheduleOut]
+    schedules: list[ScheduleOut] = Field(description="The place's own opening hours")
     contacts: list[ContactOut]
+    meeting_times: list[ScheduleOut] = Field(
+        default_factory=list,
+        description="When this service meets at this place (sessions with their RRULE, season and breaks)",
+    )
 
 
 class SourceLinkOut(BaseModel):
@@ -170,7 +178,8 @@ def to_term(term: ServiceTerm) -> Term:
     return Term(code=term.code, name=localized(term, "label"))
 
 
-def to_schedule_out(schedule: Schedule) -> ScheduleOut:
+def to_schedule_out(schedule: Schedule, *, meeting: bool = False) -> ScheduleOut:
+    """`meeting`: a row of a group's meeting times (a closed exception reads "no sessions")."""
     return ScheduleOut(
         kind=schedule.kind,
         byday=[d for d in (schedule.byday or "").split(",") if d],
@@ -187,6 +196,14 @@ def to_schedule_out(schedule: Schedule) -> ScheduleOut:
         exdates=list(schedule.exdates or []),
         timezone=schedule.timezone,
         description=localized(schedule, "description"),
+        text=LocalizedText(
+            **{
+                lang: meeting_times.schedule_text(
+                    schedule, getattr(schedule, f"description_{lang}"), lang, meeting=meeting
+                )
+                for lang in meeting_times.LOCALES
+            }
+        ),
     )
 
 
@@ -266,7 +283,12 @@ def to_service_out(service: Service) -> ServiceOut:
         min_age=service.min_age,
         max_age=service.max_age,
         area_municipality_codes=sorted(a.municipality_code for a in service.areas),
-        locations=[to_location_out(sal.location) for sal in service.service_at_locations],
+        locations=[
+            to_location_out(sal.location).model_copy(
+                update={"meeting_times": [to_schedule_out(s, meeting=True) for s in sal.schedules]}
+            )
+            for sal in service.service_at_locations
+        ],
         schedules=[to_schedule_out(s) for s in service.schedules],
         contacts=[to_contact_out(c) for c in service.contacts],
         updated_at=service.updated_at,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -15,8 +16,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.catalogue import queries, selfservice
-from app.catalogue.enums import RecordStatus, ServiceStatus, Taxonomy
-from app.catalogue.models import Service
+from app.catalogue.ical import MeetingEvent, calendar_file
+from app.catalogue.meeting_times import HELSINKI
+from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
+from app.catalogue.models import Schedule, Service
 from app.catalogue.short_links import normalise_code, service_for_code
 from app.catalogue.short_links import short_codes as _short_codes
 from app.db import get_session
@@ -44,6 +47,7 @@ from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import Place, resolve_place
 from web.pages.provider_facts import capacity_text, provider_facts
 from web.pages.templating import is_htmx, render
+from web.pages.when import when_view
 
 router = APIRouter(include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -289,7 +293,8 @@ def _service_context(
         "age": age,
         "places": places,
         "areas": sorted(labels[Facet.MUNICIPALITY].get(a.municipality_code, "") for a in service.areas),
-        "schedules": service.schedules,
+        "when": when_view(service, locale, datetime.now(HELSINKI).date()),
+        "calendar_url": f"/{locale}/services/{service.id}/calendar.ics",
         "contacts": contacts,
         "organisation": organisation,
         "registration_href": safe_href(service.registration_url),
@@ -466,4 +471,70 @@ def shortlist_print(request: Request, lang: LangPath, session: SessionDep) -> Re
     locale = _locale(lang)
     return render(
         request, locale, "shortlist/print.html", _shortlist_context(request, locale, session, printing=True)
+
+
+def _meetings_and_breaks(rows: list[Schedule]) -> tuple[list[Schedule], list[Schedule]]:
+    return (
+        [r for r in rows if r.kind == ScheduleKind.SESSION and not r.closed],
+        [r for r in rows if r.kind == ScheduleKind.EXCEPTION],
+    )
+
+
+@router.get("/{lang}/services/{service_id}/calendar.ics")
+def service_calendar(
+    request: Request, lang: LangPath, service_id: Annotated[uuid.UUID, Path()], session: SessionDep
+) -> Response:
+    """The activity's meeting times as a recurring calendar event per place (RFC 5545)."""
+    locale = _locale(lang)
+    service = queries.get_service(session, service_id)
+    name = local(service, "name", locale)
+    page_url = f"{request.base_url}{locale}/services/{service.id}"
+    summary = local(service, "summary", locale)
+    note = gettext(locale, "Check the times before you go: %(url)s", url=page_url)
+    description = f"{summary.text}\n\n{note}" if summary else note
+    rows, breaks = _meetings_and_breaks(service.schedules)
+    events = [
+        MeetingEvent(
+            f"{service.id}@palvelutarjotin",
+            name.text if name else "",
+            rows,
+            breaks,
+            None,
+            description,
+            page_url,
+        )
+    ]
+    for sal in service.service_at_locations:
+        place = sal.location
+        town = " ".join(p for p in (place.postal_code, str(post_office(place, locale) or "")) if p)
+        address = ", ".join(
+            p
+            for p in (
+                str(local(place, "name", locale) or ""),
+                str(local(place, "street_address", locale) or ""),
+                town,
+            )
+            if p
+        )
+        rows, breaks = _meetings_and_breaks(sal.schedules)
+        events.append(
+            MeetingEvent(
+                f"{sal.id}@palvelutarjotin",
+                name.text if name else "",
+                rows,
+                breaks,
+                address or None,
+                description,
+                page_url,
+            )
+        )
+    body = calendar_file(events, now=utcnow(), today=datetime.now(HELSINKI).date())
+    if b"BEGIN:VEVENT" not in body:
+        raise NotFound(
+            "This activity has no regular meeting times to add to a calendar.", code="no_meeting_times"
+        )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{service.id}.ics"'},
     )

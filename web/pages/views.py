@@ -59,6 +59,7 @@ class HitView:
     distance_km: float | None
     demo: bool
     points: list[tuple[float, float]] = field(default_factory=list)
+    when: list[str] = field(default_factory=list)  # meeting times per place, in the reader's language
 
 
 def results_heading(locale: str, total: int) -> str:
@@ -104,6 +105,7 @@ def hit_view(hit: SearchHit, locale: str, labels: dict[Facet, dict[str, str]]) -
         distance_km=hit.distance_km,
         demo=hit.demo,
         points=[(p.latitude, p.longitude) for p in hit.points],
+        when=list(hit.when.get(locale) or hit.when.get("fi") or []),
     )
 
 
