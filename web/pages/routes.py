@@ -16,9 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.catalogue import queries, selfservice
+from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
 from app.catalogue.ical import MeetingEvent, calendar_file
 from app.catalogue.meeting_times import HELSINKI
-from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
 from app.catalogue.models import Schedule, Service
 from app.catalogue.short_links import normalise_code, service_for_code
 from app.catalogue.short_links import short_codes as _short_codes
@@ -471,6 +471,7 @@ def shortlist_print(request: Request, lang: LangPath, session: SessionDep) -> Re
     locale = _locale(lang)
     return render(
         request, locale, "shortlist/print.html", _shortlist_context(request, locale, session, printing=True)
+    )
 
 
 def _meetings_and_breaks(rows: list[Schedule]) -> tuple[list[Schedule], list[Schedule]]:
