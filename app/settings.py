@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     # Resident web.
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tile_attribution: str = "© OpenStreetMap contributors"
+
+    # Referrals: notices by e-mail (SMTP) and SMS, timers and retention.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "Palvelutarjotin <noreply@localhost>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    sms_gateway: Literal["development"] = "development"
+    referral_response_days: int = Field(default=14, ge=1, le=90)
+    referral_reminder_days: int = Field(default=7, ge=1, le=60)
+    referral_link_days: int = Field(default=60, ge=1, le=365)
+    referral_retention_months: int = Field(default=24, ge=1, le=120)
 
     @field_validator("wellbeing_counties", "municipalities", "allowed_hosts", mode="before")
     @classmethod

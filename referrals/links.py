@@ -56,3 +56,25 @@ def code_matches(referral_id: uuid.UUID, code: str, digest: str | None, secret: 
     if not digest:
         return False
     return hmac.compare_digest(code_digest(referral_id, code, secret), digest)
+
+
+def staff_path(referral_id: uuid.UUID) -> str:
+    return f"/staff/referrals/{referral_id}"
+
+
+def resident_path(token: str) -> str:
+    return f"/r/{token}"
+
+
+def notice_link_for(base_url: str, secret: str):  # type: ignore[no-untyped-def]
+    """The link a notice carries: the resident's signed link, a staff page, or an activity's public page."""
+    base = base_url.rstrip("/")
+
+    def link_for(notice, referral) -> str:  # type: ignore[no-untyped-def]
+        if notice.referral_id is None:
+            return f"{base}/fi/services/{notice.service_id}" if notice.service_id else base
+        if notice.audience == "resident":
+            return base + resident_path(link_token(notice.referral_id, secret))
+        return base + staff_path(notice.referral_id)
+
+    return link_for

@@ -24,6 +24,7 @@ from app.accounts.models import Membership, UserAccount
 from app.catalogue.models import Organisation, Service
 from app.errors import N_
 from app.i18n import gettext
+from app.settings import Settings
 from app.timeutil import utcnow
 from referrals.models import (
     ContactChannel,
@@ -391,3 +392,18 @@ def new_user_notice(referral_id: uuid.UUID, user_id: uuid.UUID, kind: NoticeKind
         audience=NoticeAudience.USER,
         user_id=user_id,
     )
+
+
+def senders_from_settings(settings: Settings) -> Senders:
+    """SMTP when SMTP_HOST is set, else a sender that sends nothing and logs no content."""
+    email: EmailSender = LogEmailSender()
+    if settings.smtp_host:
+        email = SmtpEmailSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+        )
+    return Senders(email=email, sms=DevelopmentSmsSender())

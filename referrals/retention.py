@@ -8,11 +8,11 @@ details, year of birth, their own words, the exercise plan's free text, timeline
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.accounts.actor import Actor
@@ -86,11 +86,13 @@ def anonymise_closed(session: Session, *, closed_before: datetime, now: datetime
         session.flush()
 
 
-def anonymise_closed_in_batches(engine: Engine, *, closed_before: datetime, now: datetime) -> int:
+def anonymise_closed_in_batches(
+    sessions: Callable[[], Session], *, closed_before: datetime, now: datetime
+) -> int:
     """The CLI's runner: one transaction per thousand referrals, so a long run holds no long locks."""
     total = 0
     while True:
-        with Session(engine) as session:
+        with sessions() as session:
             ids = closed_referral_ids(session, closed_before=closed_before)
             if not ids:
                 return total

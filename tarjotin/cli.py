@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.settings import ConfigurationError, describe_validation_error, get_settings
+from tarjotin.referrals_cli import referrals_cli
 
 cli = typer.Typer(help="Palvelutarjotin: hyte service catalogue.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema and code tables.", no_args_is_help=True)
@@ -222,6 +223,7 @@ def _mount_sync() -> None:
 
 
 _mount_sync()
+cli.add_typer(referrals_cli, name="referrals")
 
 
 def main() -> None:

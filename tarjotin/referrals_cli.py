@@ -1,0 +1,60 @@
+"""`tarjotin referrals tick|anonymise`: the referral loop's scheduled jobs (run from cron)."""
+
+from __future__ import annotations
+
+import typer
+from dateutil.relativedelta import relativedelta
+from rich.console import Console
+from sqlmodel import Session
+
+from app.db import get_engine
+from app.settings import get_settings
+from app.timeutil import utcnow
+
+referrals_cli = typer.Typer(help="The referral loop's scheduled jobs.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+@referrals_cli.command("tick")
+def tick_command() -> None:
+    """Expire unanswered referrals past their deadline, remind receivers and follow-ups, send the outbox.
+
+    Idempotent and safe while other app processes (or another tick) run; run it every few minutes.
+    """
+    from referrals.jobs import tick
+    from referrals.links import notice_link_for
+    from referrals.notifications import senders_from_settings
+
+    settings = get_settings()
+    engine = get_engine()
+    report = tick(
+        lambda: Session(engine, expire_on_commit=False),
+        now=utcnow(),
+        reminder_days=settings.referral_reminder_days,
+        senders=senders_from_settings(settings),
+        link_for=notice_link_for(str(settings.base_url), settings.secret_key.get_secret_value()),
+    )
+    sent = ", ".join(f"{key} {value}" for key, value in sorted(report.notices.items())) or "none"
+    console.print(
+        f"expired {report.expired}, reminded {report.reminded}, follow-ups {report.follow_ups}, "
+        f"failed {report.failed}; notices: {sent}"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@referrals_cli.command("anonymise")
+def anonymise_command(
+    months: int = typer.Option(
+        None, help="closed longer ago than this many months (default REFERRAL_RETENTION_MONTHS)"
+    ),
+) -> None:
+    """Strip personal data from referrals closed longer ago than the retention time; statistics stay."""
+    from referrals.retention import anonymise_closed_in_batches
+
+    settings = get_settings()
+    now = utcnow()
+    cutoff = now - relativedelta(months=months if months is not None else settings.referral_retention_months)
+    engine = get_engine()
+    count = anonymise_closed_in_batches(lambda: Session(engine), closed_before=cutoff, now=now)
+    console.print(f"anonymised {count} referrals closed before {cutoff.date().isoformat()}")
