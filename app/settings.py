@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Host names the site answers to (Host header); empty allows any in development, production needs it.
     allowed_hosts: CsvList = Field(default_factory=list)
+    # The access log leaves the client's IP address out unless an operator needs it (see README).
+    log_client_ip: bool = False
 
     # Search: unset MEILISEARCH_URL means the embedded (in-process) engine under data_dir.
     meilisearch_url: str | None = None

@@ -9,10 +9,12 @@ from sqlmodel import Session
 
 from app.errors import Unavailable
 from search.fallback import search_database
+from search.outage import OutageLog
 from search.suggest import catalogue_vocabulary, closest_query
 from search.types import SearchIndex, SearchQuery, SearchResult
 
 log = logging.getLogger(__name__)
+outages = OutageLog()
 
 
 def search_services(query: SearchQuery, *, session: Session, index: SearchIndex | None) -> SearchResult:
@@ -32,10 +34,11 @@ def search_services(query: SearchQuery, *, session: Session, index: SearchIndex 
 def _search(query: SearchQuery, *, session: Session, index: SearchIndex | None) -> SearchResult:
     if index is not None:
         try:
-            return index.search(query)
+            result = index.search(query)
         except Unavailable as exc:
-            log.warning(
-                "search engine %s unavailable, answering from the database: %s", index.name, exc.message
-            )
+            outages.failed(index.name, exc)
+        else:
+            outages.answered(index.name)
+            return result
     result = search_database(session, query)
     return dataclasses.replace(result, degraded=True)

@@ -374,13 +374,12 @@ class TantivyIndex:
         except Unavailable:
             raise
         except Exception as exc:
-            log.exception("tantivy search failed")
+            # Logged by search.service (once per outage), with this as the cause.
             raise Unavailable("The search index cannot answer right now.") from exc
         except BaseException as exc:
             # A Rust panic inside tantivy arrives as pyo3's PanicException (a BaseException).
             if type(exc).__name__ != "PanicException":
                 raise
-            log.exception("tantivy search panicked")
             raise Unavailable("The search index cannot answer right now.") from exc
 
     def _text_terms(self, field: str, analyzer: str, word: str) -> list[str]:

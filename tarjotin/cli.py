@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from app.log_config import logging_config
 from app.settings import ConfigurationError, describe_validation_error, get_settings
 from tarjotin.referrals_cli import referrals_cli
 
@@ -117,6 +119,9 @@ def serve(
         reload=reload,
         proxy_headers=True,
         log_level=settings.log_level.lower(),
+        # Our format without input values in tracebacks; web/access_log.py logs requests without queries.
+        log_config=logging_config(settings.log_level),
+        access_log=False,
     )
 
 
@@ -232,7 +237,7 @@ def main() -> None:
     except ValidationError as exc:
         refuse(f"cannot start: {describe_validation_error(exc)}")
         sys.exit(2)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.config.dictConfig(logging_config(settings.log_level))
     try:
         cli()
     except ConfigurationError as exc:

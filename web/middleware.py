@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.settings import Settings
+from web.access_log import AccessLog
 from web.head import HeadAsGet
 from web.hosts import AllowedHosts
 
@@ -13,3 +14,4 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
     # add_middleware wraps what is there: the last added runs first.
     app.add_middleware(HeadAsGet)
     app.add_middleware(AllowedHosts, allowed=settings.allowed_hosts)
+    app.add_middleware(AccessLog, client_ip=settings.log_client_ip)
