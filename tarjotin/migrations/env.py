@@ -11,7 +11,8 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
-import referrals.models  # noqa: F401  (the referral tables)
+import referrals.models
+import referrals.outcome_models  # noqa: F401  (outcome follow-up)
 from app.db import make_engine
 from app.models_base import StrEnumType
 from app.settings import get_settings
