@@ -28,6 +28,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/tarjotin db upgrade
 	$(BIN)/tarjotin demo load
+	$(BIN)/tarjotin demo staff
 	$(BIN)/tarjotin serve --host $(HOST) --port $(PORT)
 
 lint: install

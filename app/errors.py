@@ -42,3 +42,21 @@ class Unavailable(DomainError):
     """A dependency (database, search engine, external API) cannot serve the request now."""
 
     code = "unavailable"
+
+
+class SignInRequired(DomainError):
+    """No one is signed in (or the session ended): pages send people to sign in, the API answers 401."""
+
+    code = "sign_in_required"
+
+
+class AccessPending(DomainError):
+    """Signed in, but no role has been granted yet: pages show the "waiting for access" page."""
+
+    code = "access_pending"
+
+
+class TooManyRequests(DomainError):
+    """An API client went over its rate limit; `retry_after` is in seconds."""
+
+    code = "too_many_requests"

@@ -1,7 +1,7 @@
 """Every table of the core, imported in one place for Alembic and the test fixtures."""
 
-from app.accounts.models import Membership, UserAccount
-from app.audit.models import AuditEvent
+from app.accounts.models import ApiClient, Membership, Unit, UserAccount
+from app.audit.models import AccessLogEntry, AuditEvent
 from app.catalogue.models import (
     CatalogueChange,
     Contact,
@@ -28,6 +28,8 @@ from app.catalogue.revisions import ListingRevision
 from app.catalogue.short_links import ShortLink
 
 __all__ = [
+    "AccessLogEntry",
+    "ApiClient",
     "AuditEvent",
     "CatalogueChange",
     "Contact",
@@ -51,6 +53,7 @@ __all__ = [
     "TaxonomyTerm",
     "Theme",
     "ThemeMapping",
+    "Unit",
     "UserAccount",
     "WellbeingCounty",
 ]

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: SecretStr | None = None
+    oidc_scopes: str = "openid profile email"
+    # Where the roles are in the ID token or userinfo (a dotted path: Keycloak's realm_access.roles).
+    oidc_roles_claim: str = "roles"
+    # claim value=role@organisation[/unit code], comma-separated; organisation by id or business id.
+    oidc_role_mapping: CsvList = Field(default_factory=list)
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=10, ge=1, le=7 * 24)
+    api_rate_limit: str = "120/minute"
+    api_client_valid_days: int = Field(default=365, ge=1, le=5 * 365)
 
     # The area served: wellbeing services counties and/or single municipalities (3-digit codes).
     wellbeing_counties: CsvList = Field(default_factory=lambda: list(DEFAULT_WELLBEING_COUNTIES))
@@ -107,7 +116,9 @@ class Settings(BaseSettings):
     referral_link_days: int = Field(default=60, ge=1, le=365)
     referral_retention_months: int = Field(default=24, ge=1, le=120)
 
-    @field_validator("wellbeing_counties", "municipalities", "allowed_hosts", mode="before")
+    @field_validator(
+        "wellbeing_counties", "municipalities", "allowed_hosts", "oidc_role_mapping", mode="before"
+    )
     @classmethod
     def _parse_csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -135,6 +146,13 @@ class Settings(BaseSettings):
             raise ValueError(f"LAHELLA_BUSINESS_ID is a Y-tunnus such as 1234567-8, got {value!r}")
         return value.strip() if value else None
 
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        if not re.fullmatch(r"\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*", value):
+            raise ValueError(f"API_RATE_LIMIT reads like 120/minute, got {value!r}")
+        return value.strip()
+
     @field_validator("sync_retire_threshold")
     @classmethod
     def _check_threshold(cls, value: float) -> float:
@@ -153,6 +171,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Session and CSRF cookies only over HTTPS: always in production, or when BASE_URL is https."""
+        return self.is_production or self.base_url.scheme == "https"
 
     @property
     def uses_meilisearch(self) -> bool:

@@ -14,6 +14,7 @@ from web.api import search as search_api
 from web.errors import install_error_handlers
 from web.middleware import install_middleware
 from web.pages import install_pages
+from web.staff import install_staff
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Regional catalogue of health and wellbeing promotion (hyte) activities. "
             "Every service carries its `source` and `external_id`."
         ),
-        docs_url="/docs",
+        docs_url=None,  # web.api.docs serves /docs with its own Content-Security-Policy
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_api.router)
     app.include_router(catalogue_api.router)
     app.include_router(search_api.router)
+    install_staff(app, settings)
     # Pages last: their /{lang}/ routes must not shadow the API.
     install_pages(app)
     install_middleware(app, settings)

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from app.log_config import logging_config
 from app.settings import ConfigurationError, describe_validation_error, get_settings
+from tarjotin import staff_cli
 from tarjotin.referrals_cli import referrals_cli
 
 cli = typer.Typer(help="Palvelutarjotin: hyte service catalogue.", no_args_is_help=True)
@@ -229,6 +230,7 @@ def _mount_sync() -> None:
 
 _mount_sync()
 cli.add_typer(referrals_cli, name="referrals")
+staff_cli.register(cli, demo_cli)
 
 
 def main() -> None:

@@ -11,20 +11,35 @@ import logging
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import N_, Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, Unavailable
+from app.errors import (
+    N_,
+    AccessPending,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SignInRequired,
+    TooManyRequests,
+    Unavailable,
+)
 from web.i18n import gettext, negotiate_locale
 
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (SignInRequired, 401),
+    (AccessPending, 403),
+    (TooManyRequests, 429),
     (NotFound, 404),
     (PermissionDenied, 403),
     (Conflict, 409),
@@ -124,9 +139,53 @@ def _respond(
     return _page_renderer(request, status, message)
 
 
+SIGN_IN_PATH = "/staff/sign-in"
+WAITING_PATH = "/staff/waiting"
+
+
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _staff_error(request: Request, exc: DomainError) -> Response | None:
+    """Sign-in and access errors: a page goes to the sign-in or waiting page, the API answers 401/403/429."""
+    if wants_json(request):
+        if isinstance(exc, SignInRequired | TooManyRequests):
+            locale = negotiate_locale(request)
+            response = _json_error(status_for(exc), exc.code, gettext(locale, exc.message, **exc.params))
+            if isinstance(exc, SignInRequired):
+                error = ', error="invalid_token"' if exc.code == "invalid_token" else ""
+                response.headers["WWW-Authenticate"] = f'Bearer realm="tarjotin"{error}'
+            else:
+                response.headers["Retry-After"] = str(exc.params.get("seconds", 60))
+            return response
+        return None
+    if isinstance(exc, SignInRequired):
+        params = {"next": _here(request)} if request.method == "GET" else {}
+        if getattr(request.state, "session_expired", False):
+            params["expired"] = "1"
+        query = f"?{urlencode(params)}" if params else ""
+        return RedirectResponse(f"{SIGN_IN_PATH}{query}", status_code=303)
+    if isinstance(exc, AccessPending):
+        return RedirectResponse(WAITING_PATH, status_code=303)
+    return None
+
+
+def csrf_failed_response(request: Request) -> Response:
+    """A form or htmx request whose CSRF token did not match (asgi-csrf calls this through web.auth.csrf)."""
+    locale = negotiate_locale(request)
+    message = gettext(
+        locale, "The form had expired or came from another site. Go back, reload the page and try again."
+    )
+    return _respond(request, 403, "csrf_failed", message)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(request: Request, exc: DomainError) -> Response:
+        special = _staff_error(request, exc)
+        if special is not None:
+            return special
         locale = negotiate_locale(request)
         return _respond(request, status_for(exc), exc.code, gettext(locale, exc.message, **exc.params))
 

@@ -18,8 +18,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.settings import get_settings
+from web.auth.csrf import csrf_headers, csrf_input
 from web.i18n import LOCALES, get_translations, gettext, locale_display_name
 from web.pages import content
+from web.staff.templating import staff_globals
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -90,6 +92,9 @@ def environment(locale: str) -> Environment:
         long_date=lambda value: content.long_date(value, locale),
         paragraphs=content.paragraphs,
         urlencode=urlencode,
+        csrf_input=csrf_input,
+        csrf_headers=csrf_headers,
+        **staff_globals(locale),
     )
     env.filters["local"] = lambda value: _local_html(
         value, locale, fallback_note(value.lang) if value is not None else ""

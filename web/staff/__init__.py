@@ -1,0 +1,32 @@
+"""The staff side's web layer: sign-in, the staff layout and start page, administration."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.settings import Settings
+from web.api import docs as docs_api
+from web.api import me as me_api
+from web.auth.csrf import CSRFMiddleware
+from web.auth.session import SESSION_COOKIE
+from web.security import SecurityHeadersMiddleware
+
+
+def install_staff(app: FastAPI, settings: Settings) -> None:
+    """Middleware (outermost last: security headers, then sessions, then CSRF) and the staff routes."""
+    from web.staff import routes
+
+    app.add_middleware(CSRFMiddleware, settings=settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_absolute_hours * 3600,
+        same_site="lax",
+        https_only=settings.cookies_secure,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.include_router(docs_api.router)
+    app.include_router(me_api.router)
+    app.include_router(routes.router)

@@ -1,0 +1,28 @@
+"""The staff navigation: which links each role sees. Add a line here for a new staff area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.accounts.actor import Actor
+from app.accounts.models import Role
+from app.errors import N_
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    label: str  # an English message id, translated when shown
+    href: str
+    roles: frozenset[Role] = field(default_factory=frozenset)  # empty: everyone with any role
+
+    def visible_to(self, actor: Actor | None) -> bool:
+        if actor is None or not actor.grants:
+            return False
+        return not self.roles or actor.has_role(*self.roles)
+
+
+STAFF_NAV: tuple[NavItem, ...] = (NavItem(N_("Start"), "/staff/"),)
+
+
+def nav_for(actor: Actor | None) -> list[NavItem]:
+    return [item for item in STAFF_NAV if item.visible_to(actor)]
