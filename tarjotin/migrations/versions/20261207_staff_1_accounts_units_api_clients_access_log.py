@@ -1,7 +1,7 @@
 """staff side: units, memberships per unit and by source, API clients, the access log, demo accounts
 
 Revision ID: 20261207_staff_1
-Revises: 20261207_referrals_1
+Revises: 20261207_lead_3
 Create Date: 2026-12-07 14:45:00+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '20261207_staff_1'
-down_revision: str | None = '20261207_referrals_1'
+down_revision: str | None = '20261207_lead_3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
