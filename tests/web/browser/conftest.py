@@ -82,6 +82,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "DATA_DIR": str(data_dir),
         "ENVIRONMENT": "development",
         "MEILISEARCH_URL": "",
+        # Printed addresses and QR codes point to the test server.
+        "BASE_URL": f"http://127.0.0.1:{port}",
         # Tiles from the test server itself: a 404 there is fine, a request to the Internet is not.
         "MAP_TILE_URL": f"http://127.0.0.1:{port}/tiles/{{z}}/{{x}}/{{y}}.png",
     }

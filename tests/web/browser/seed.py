@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import time
 
 from sqlmodel import Session
 
 from app.catalogue.enums import ContactKind, OrganisationKind
+from app.catalogue.short_links import short_codes
 from tests.factories import make_location, make_organisation, make_service
 
 # (municipality, postal code, post office, latitude, longitude)
@@ -22,10 +24,19 @@ PLACES = [
 def seed_catalogue(session: Session) -> dict[str, str]:
     """Services in Finnish, some with Swedish and English; returns the ids the tests open."""
     ngo = make_organisation(
-        session, name_fi="Lahden Seniorit ry", name_sv="Lahtis seniorer rf", kind=OrganisationKind.NGO
+        session,
+        name_fi="Lahden Seniorit ry",
+        name_sv="Lahtis seniorer rf",
+        kind=OrganisationKind.NGO,
+        phone="+358 44 123 4567",
+        email="info@seniorit.example.fi",
     )
     city = make_organisation(
-        session, name_fi="Lahden kaupunki", name_sv="Lahtis stad", name_en="City of Lahti"
+        session,
+        name_fi="Lahden kaupunki",
+        name_sv="Lahtis stad",
+        name_en="City of Lahti",
+        phone="+358 3 814 11",
     )
     locations = [
         make_location(
@@ -64,7 +75,7 @@ def seed_catalogue(session: Session) -> dict[str, str]:
             target_groups=("KR1.1",),
             locations=(locations[0],),
             weekly=(("TU", time(10), time(11, 30)), ("TH", time(10), time(11, 30))),
-            contacts=((ContactKind.PHONE, "+358 3 000 1234"), (ContactKind.EMAIL, "seniorit@example.fi")),
+            contacts=((ContactKind.PHONE, "+358 3 814 1234"), (ContactKind.EMAIL, "seniorit@example.fi")),
             is_free=True,
             languages=["fi", "sv"],
             is_demo=True,
@@ -110,4 +121,8 @@ def seed_catalogue(session: Session) -> dict[str, str]:
                 languages=["fi", "sv"] if index % 2 else ["fi"],
             )
     session.flush()
+    # A shortlist of two listings for the page tests (codes are given as the pages would give them).
+    gym, choir = (uuid.UUID(ids[key]) for key in ("senior_gym", "finnish_only"))
+    codes = short_codes(session, [(gym, "seed:gym"), (choir, "seed:choir")])
+    ids["shortlist"] = f"list={codes[gym]}&list={codes[choir]}"
     return ids

@@ -18,6 +18,8 @@ PAGE_TYPES = {
     "service-print": "/{lang}/services/{senior_gym}/print",
     "results-print": "/{lang}/search/print?theme=liikunta",
     "error": "/{lang}/services/00000000-0000-0000-0000-000000000001",
+    "shortlist": "/{lang}/shortlist?{shortlist}",
+    "shortlist-print": "/{lang}/shortlist/print?{shortlist}",
 }
 
 pytestmark = pytest.mark.browser
