@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import time
 
 import pytest
 import segno
@@ -69,6 +70,7 @@ def _seed(session: Session) -> dict[str, uuid.UUID]:
             themes=("liikunta",),
             locations=(hall,),
             contacts=((ContactKind.PHONE, "+358401234567"), (ContactKind.EMAIL, "sali@example.fi")),
+            weekly=(("TU", time(10), time(11, 30)),),
             is_free=True,
         ).id,
         "walk": make_service(
@@ -134,6 +136,7 @@ def test_shortlist_lives_in_the_url(app: FastAPI, client: TestClient, session: S
     page = client.get(list_url).text
     assert page.count('class="short-address"') == 2
     assert "Kisapuistonkatu 1" in page and "040 1234567" in page
+    assert "tiistaisin" in page  # the meeting time (app.catalogue.meeting_times)
     assert f'href="/fi/services/{ids["gym"]}"' in page
     printed = client.get(list_url.replace("/shortlist", "/shortlist/print")).text
     assert printed.count("<svg") == 2 and "Sinulle sopivia toimintoja" in printed

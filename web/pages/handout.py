@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
+from app.catalogue import meeting_times
 from app.catalogue.codes import load_postal_codes
 from app.catalogue.enums import ContactKind
 from app.catalogue.models import Contact, Location, Service, ServiceAtLocation
@@ -51,6 +52,7 @@ class Handout:
     addresses: list[Address]  # the first places of the activity
     more_places: int  # places beyond those
     contacts: list[ContactView]  # at most one phone, e-mail and web address
+    when: list[str]  # the group's weekly meeting times per place (app.catalogue.meeting_times)
     qr: Markup | None  # an inline SVG, only where a handout is printed
 
     @property
@@ -157,6 +159,23 @@ def activity_contacts(service: Service, locale: str) -> list[ContactView]:
     return [chosen[kind] for kind in order if kind in chosen]
 
 
+def meeting_lines(service: Service, locale: str) -> list[str]:
+    """When the group meets, place by place, as on a result card."""
+    places = (
+        (
+            {
+                lang: text
+                for lang in ("fi", "sv", "en")
+                if (text := getattr(sal.location, f"name_{lang}", None))
+            },
+            sal.schedules,
+        )
+        for sal in service.service_at_locations
+    )
+    lines = meeting_times.card_lines(places, service.schedules)
+    return lines.get(locale) or lines.get("fi") or []
+
+
 def _sorted(contacts: Iterable[Contact]) -> list[Contact]:
     return sorted(contacts, key=lambda c: c.sort_order)
 
@@ -185,6 +204,8 @@ def load_services(session: Session, ids: Sequence[uuid.UUID]) -> list[Service]:
         .options(
             selectinload(Service.organisation),  # type: ignore[arg-type]
             selectinload(Service.contacts),  # type: ignore[arg-type]
+            selectinload(Service.schedules),  # type: ignore[arg-type]
+            sal.selectinload(ServiceAtLocation.schedules),  # type: ignore[arg-type]
             location.selectinload(Location.contacts),  # type: ignore[arg-type]
         )
     )
@@ -204,6 +225,7 @@ def handout_of(service: Service, code: str, locale: str, base_url: str, *, with_
         addresses=[address_of(loc, locale) for loc in locations[:MAX_ADDRESSES]],
         more_places=max(0, len(locations) - MAX_ADDRESSES),
         contacts=activity_contacts(service, locale),
+        when=meeting_lines(service, locale),
         qr=qr_svg(url) if with_qr else None,
     )
 

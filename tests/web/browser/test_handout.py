@@ -66,6 +66,8 @@ def test_done_when_a_shortlist_of_three_is_printed_with_qr_and_short_addresses(
         entry = entries.nth(index)
         text = entry.inner_text()
         listing = f"{live_server.url}/fi/services/{service_id}"
+        # The group's own meeting time (issue 11), then the place, the contact and the codes.
+        assert re.search(r"Milloin: \w+(na|sin) (klo )?\d{1,2}\.\d{2}–\d{1,2}\.\d{2}", text), text
         assert "Osoite:" in text and re.search(r"Urheilukatu \d, \d{5} \w+", text), text
         assert "Yhteystiedot:" in text and re.search(r"0\d{1,2} \d{4,7}", text), text
         # The QR code as printed, read back by a barcode reader.
