@@ -1,0 +1,136 @@
+"""The follow-up report: the funnel, breakdowns and outcome changes, with small counts suppressed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from referrals.followup import followup_report
+from referrals.measures import Timepoint
+from referrals.outcomes import record_answers, record_outcome_consent
+from referrals.queries import get_referral
+from referrals.service import act, record_attendance
+from referrals.status import Action, ReferralKind
+from tests.referrals.world import NOW, World, issue, make_world
+
+LOW_WELLBEING = dict.fromkeys(
+    ("optimistic", "useful", "relaxed", "problems", "clearly", "close", "own_mind"), "2"
+)
+HIGH_WELLBEING = dict.fromkeys(LOW_WELLBEING, "4")
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    return make_world(session)
+
+
+def _loop(session: Session, world: World, *, complete: bool, follow_up: bool) -> None:
+    referral = issue(session, world).referral
+    seen = get_referral(session, referral.id, actor=world.provider, for_update=True)
+    act(session, seen, Action.ACCEPT, actor=world.provider, now=NOW + timedelta(days=2))
+    act(session, seen, Action.CONTACT, actor=world.provider, now=NOW + timedelta(days=2))
+    record_attendance(
+        session, seen, actor=world.provider, session_on=NOW.date(), attended=True, now=NOW + timedelta(days=3)
+    )
+    if follow_up:
+        record_outcome_consent(session, referral, method="spoken", actor=world.referrer, now=NOW)
+        record_answers(
+            session,
+            referral,
+            Timepoint.BASELINE,
+            {
+                **LOW_WELLBEING,
+                "lonely": "4",
+                "moderate_minutes": "30",
+                "vigorous_minutes": "0",
+                "strength_days": "0",
+            },
+            actor=world.referrer,
+            now=NOW,
+        )
+        record_answers(
+            session,
+            referral,
+            Timepoint.M3,
+            {
+                **HIGH_WELLBEING,
+                "still_attending": "yes",
+                "lonely": "2",
+                "moderate_minutes": "200",
+                "vigorous_minutes": "0",
+                "strength_days": "2",
+            },
+            actor=world.referrer,
+            now=NOW + timedelta(days=92),
+        )
+    if complete:
+        act(
+            session,
+            seen,
+            Action.COMPLETE,
+            actor=world.provider,
+            now=NOW + timedelta(days=100),
+            reason="goal_met",
+        )
+
+
+def test_report_counts_the_funnel_and_outcomes(session: Session, world: World) -> None:
+    for index in range(12):
+        _loop(session, world, complete=index < 6, follow_up=index < 7)
+    for _ in range(3):  # three declined for lack of room: a small count, hidden
+        seen = get_referral(session, issue(session, world).referral.id, actor=world.provider, for_update=True)
+        act(session, seen, Action.DECLINE, actor=world.provider, now=NOW, reason="no_capacity")
+    issue(session, world, kind=ReferralKind.EXERCISE, services=(world.other_service,))
+    issue(session, world)
+    issue(session, world)  # two more not yet answered
+
+    report = followup_report(
+        session, municipality_codes=["398"], start=date(2026, 12, 1), end=date(2026, 12, 31)
+    )
+    assert report.total == 18
+    funnel = dict(report.funnel)
+    assert funnel["sent"] == 18
+    assert funnel["accepted"] == 12 and funnel["contacted"] == 12 and funnel["started"] == 12
+    assert funnel["attending_m3"] == 7
+    assert funnel["completed"] == 6
+    # 17 welfare and 1 exercise: the 1 is hidden, and so is its partner (the total would give it away).
+    assert report.by_kind.cells == {"exercise": None, "welfare": None}
+    assert report.declines.cells == {"no_capacity": None}
+    assert report.outcomes.pairs == 7
+    assert report.outcomes.active_baseline == 0.0  # none of the seven met the recommendation at first
+    assert report.outcomes.active_follow_up == 1.0
+    assert report.outcomes.lonely_baseline == 1.0 and report.outcomes.lonely_follow_up == 0.0
+    assert report.outcomes.swemwbs_change == 14.0
+    assert report.uptake == pytest.approx(12 / 18)
+    assert report.median_days_to_answer == pytest.approx(2.0)
+    # Another municipality's analyst sees none of it.
+    other = followup_report(
+        session, municipality_codes=["098"], start=date(2026, 12, 1), end=date(2026, 12, 31)
+    )
+    assert other.total == 0 and dict(other.funnel)["sent"] == 0
+
+
+def test_every_exported_count_is_zero_or_at_least_five(session: Session, world: World) -> None:
+    for index in range(8):
+        _loop(session, world, complete=index < 3, follow_up=index < 2)
+    report = followup_report(
+        session, municipality_codes=["398"], start=date(2026, 12, 1), end=date(2026, 12, 31)
+    )
+    counts = [v for _, v in report.funnel]
+    for table in (
+        report.by_kind,
+        report.by_month,
+        report.by_unit,
+        report.by_theme,
+        report.by_provider,
+        report.by_age_band,
+        report.declines,
+        report.discontinuations,
+        report.capacity_shortfalls,
+    ):
+        counts += [*table.cells.values(), table.total]
+    assert all(c is None or c == 0 or c >= 5 for c in counts), counts
+    assert dict(report.funnel)["completed"] is None
+    assert report.outcomes.pairs is None and report.outcomes.swemwbs_change is None
