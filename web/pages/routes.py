@@ -250,6 +250,12 @@ def _service_context(
                 for f in loc.accessibility_features
                 if f in labels[Facet.ACCESSIBILITY]
             ],
+            # What the data does not say: never read as "not accessible", only as unknown.
+            "features_unknown": [
+                label
+                for f, label in labels[Facet.ACCESSIBILITY].items()
+                if f not in (loc.accessibility_features or ())
+            ],
             "schedules": loc.schedules,
             "contacts": [contact_view(str(c.kind), c.value, local(c, "label", locale)) for c in loc.contacts],
         }

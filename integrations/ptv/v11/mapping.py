@@ -12,6 +12,7 @@ from typing import Any
 
 from app.catalogue.enums import ContactKind, ScheduleKind, ServiceStatus, Source, Taxonomy
 from integrations.context import MappingContext
+from integrations.ptv.accessibility import accessibility_features
 from integrations.ptv.common import (
     accessibility_text,
     blank_to_none,
@@ -214,6 +215,7 @@ def location_from_v11(channel: Mapping[str, Any], context: MappingContext) -> Lo
         latitude=coordinates[0] if coordinates else None,
         longitude=coordinates[1] if coordinates else None,
         accessibility=accessibility_text(entrances),
+        accessibility_features=accessibility_features(entrances),
         schedules=tuple(
             schedules_from_hours(channel.get("serviceHours"), weekly_kind=ScheduleKind.OPENING_HOURS)
         ),
