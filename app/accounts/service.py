@@ -523,3 +523,73 @@ def authenticate_client(session: Session, token: str, *, now: datetime) -> ApiCl
         client.last_used_at = now
         session.flush()
     return client
+
+
+# --- lists for the administration pages -------------------------------------------------------------------
+
+
+def count_roles_by_user(session: Session) -> dict[uuid.UUID, int]:
+    counts: dict[uuid.UUID, int] = {}
+    for user_id in session.exec(select(Membership.user_id)).all():
+        counts[user_id] = counts.get(user_id, 0) + 1
+    return counts
+
+
+def count_units_by_organisation(session: Session) -> dict[uuid.UUID, int]:
+    counts: dict[uuid.UUID, int] = {}
+    for organisation_id in session.exec(select(Unit.organisation_id)).all():
+        counts[organisation_id] = counts.get(organisation_id, 0) + 1
+    return counts
+
+
+def list_units_with_organisation(session: Session) -> list[tuple[Unit, Organisation]]:
+    """Every unit with its organisation, by organisation and unit name (the unit choices of forms)."""
+    rows = session.exec(
+        select(Unit, Organisation)
+        .join(Organisation, col(Organisation.id) == Unit.organisation_id)
+        .order_by(col(Organisation.name_fi), col(Unit.name))
+    ).all()
+    return [(unit, organisation) for unit, organisation in rows]
+
+
+def list_organisation_staff(
+    session: Session, organisation_id: uuid.UUID
+) -> list[tuple[Membership, UserAccount]]:
+    rows = session.exec(
+        select(Membership, UserAccount)
+        .join(UserAccount, col(UserAccount.id) == Membership.user_id)
+        .where(Membership.organisation_id == organisation_id)
+        .order_by(col(UserAccount.display_name))
+    ).all()
+    return [(membership, user) for membership, user in rows]
+
+
+def list_organisation_clients(session: Session, organisation_id: uuid.UUID) -> list[ApiClient]:
+    return list(session.exec(select(ApiClient).where(ApiClient.organisation_id == organisation_id)))
+
+
+def organisation_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Organisation).where(col(Organisation.id).in_(ids))).all()
+    return {o.id: o.name_fi or o.name_sv or o.name_en or "" for o in rows}
+
+
+def actor_names(session: Session, labels: set[str]) -> dict[str, str]:
+    """Readable names for audit and access log labels (user:<id>, client:<id>); others stay as they are."""
+    users: set[uuid.UUID] = set()
+    clients: set[uuid.UUID] = set()
+    for label in labels:
+        kind, _, ident = label.partition(":")
+        try:
+            (users if kind == "user" else clients if kind == "client" else set()).add(uuid.UUID(ident))
+        except ValueError:
+            continue
+    names: dict[str, str] = {}
+    if users:
+        for user in session.exec(select(UserAccount).where(col(UserAccount.id).in_(users))).all():
+            names[f"user:{user.id}"] = user.display_name or user.email or user.oidc_subject
+    if clients:
+        for client in session.exec(select(ApiClient).where(col(ApiClient.id).in_(clients))).all():
+            names[f"client:{client.id}"] = client.name
+    return names

@@ -15,7 +15,7 @@ from web.security import SecurityHeadersMiddleware
 
 def install_staff(app: FastAPI, settings: Settings) -> None:
     """Middleware (outermost last: security headers, then sessions, then CSRF) and the staff routes."""
-    from web.staff import routes
+    from web.staff import admin, routes
 
     app.add_middleware(CSRFMiddleware, settings=settings)
     app.add_middleware(
@@ -30,3 +30,4 @@ def install_staff(app: FastAPI, settings: Settings) -> None:
     app.include_router(docs_api.router)
     app.include_router(me_api.router)
     app.include_router(routes.router)
+    app.include_router(admin.router)
