@@ -26,9 +26,11 @@ from app.catalogue.overlay import ServiceOverlay
 from app.catalogue.problems import ProblemReport
 from app.catalogue.revisions import ListingRevision
 from app.catalogue.short_links import ShortLink
+from app.geo.models import AddressPoint
 
 __all__ = [
     "AccessLogEntry",
+    "AddressPoint",
     "ApiClient",
     "AuditEvent",
     "CatalogueChange",

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     sync_retire_threshold: float = 0.20
 
     # Resident web.
+    # A Pelias-compatible geocoder for "near" (Digitransit's API is Pelias); unset: the embedded one.
+    geocoder_url: str | None = None
+    geocoder_api_key: SecretStr | None = None
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tile_attribution: str = "© OpenStreetMap contributors"
 

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 
 from app.db import engine_for
+from app.logredact import install_log_redaction
 from app.settings import Settings, get_settings
 from web.api import catalogue as catalogue_api
 from web.api import health as health_api
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    install_log_redaction()  # typed places and searches stay out of the request logs
     # Sessions of requests come from this engine (app.db.get_session); it connects on first use.
     app.state.engine = engine_for(settings.database_url)
     # The search engine is opened here (search/ owns how); None answers from the database.

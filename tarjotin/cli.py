@@ -14,6 +14,7 @@ from rich.table import Table
 
 from app.log_config import logging_config
 from app.settings import ConfigurationError, describe_validation_error, get_settings
+from integrations.geodata.cli import geodata_cli
 from tarjotin import staff_cli
 from tarjotin.referrals_cli import referrals_cli
 
@@ -24,6 +25,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(codes_cli, name="codes")
 demo_cli = typer.Typer(help="The demo catalogue.", no_args_is_help=True)
 cli.add_typer(demo_cli, name="demo")
+cli.add_typer(geodata_cli, name="geodata")
 
 console = Console(stderr=True)
 

@@ -1,112 +1,73 @@
-"""Turn what a resident typed as "near" into a point: a postal code, a place name or a street address.
+"""Where a resident searches from: what they typed as "near", through the geocoder, and whether that
+place is in the area the catalogue serves.
 
-There is no geocoding service: postal codes and post office names come from the postal code table
-(app/catalogue/data/postal_codes.csv), municipality names from the code table, and street addresses
-from the places the catalogue itself knows. That covers what residents type in practice.
+The geocoder is the embedded one (app/geo/embedded.py: postal codes, municipalities, post offices,
+loaded building addresses and the catalogue's own streets), or a Pelias-compatible service when
+`GEOCODER_URL` is set; if that service fails, the embedded one answers. What was typed is never logged.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
+import logging
 from dataclasses import dataclass
-from functools import cache
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from app.catalogue.codes import PostalCode, load_postal_codes
-from app.catalogue.models import Location, Municipality
+from app.catalogue.codes import served_municipality_codes
+from app.geo.embedded import EmbeddedGeocoder, nearest_municipality
+from app.geo.geocoder import Geocoded, Geocoder, Place
+from app.geo.pelias import GeocoderUnavailable, PeliasGeocoder
+from app.settings import Settings
 
-_POSTAL_CODE = re.compile(r"^\d{5}$")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Place:
-    label: str
-    latitude: float
-    longitude: float
+class Located:
+    """The outcome for the page: a point and its label, or why there is none."""
+
+    place: Place | None
+    alternatives: tuple[str, ...] = ()
+    outside_area: bool = False
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+_services: dict[tuple[str, str | None], PeliasGeocoder] = {}
 
 
-def _centroid(label: str, points: Iterable[PostalCode]) -> Place | None:
-    chosen = list(points)
-    if not chosen:
-        return None
-    return Place(
-        label=label,
-        latitude=round(sum(p.latitude for p in chosen) / len(chosen), 5),
-        longitude=round(sum(p.longitude for p in chosen) / len(chosen), 5),
+def geocoder_for(session: Session, settings: Settings) -> Geocoder:
+    if settings.geocoder_url:
+        key = settings.geocoder_api_key.get_secret_value() if settings.geocoder_api_key else None
+        # One client (and its connection pool) per service for the process, not one per request.
+        service = _services.get((settings.geocoder_url, key))
+        if service is None:
+            service = _services[(settings.geocoder_url, key)] = PeliasGeocoder(
+                settings.geocoder_url, api_key=key, timeout=min(settings.http_timeout_seconds, 5.0)
+            )
+        return service
+    return EmbeddedGeocoder(session)
+
+
+def geocode(session: Session, settings: Settings, text: str) -> Geocoded:
+    geocoder = geocoder_for(session, settings)
+    try:
+        return geocoder.geocode(text)
+    except GeocoderUnavailable as exc:
+        # The reason only: what was typed is personal data and stays out of the log.
+        log.warning("geocoder unavailable (%s); answering from the embedded data", exc)
+        return EmbeddedGeocoder(session).geocode(text)
+
+
+def locate(session: Session, settings: Settings, text: str) -> Located:
+    found = geocode(session, settings, text)
+    if found.place is None:
+        return Located(None, alternatives=found.alternatives)
+    municipality = found.place.municipality_code or nearest_municipality(
+        found.place.latitude, found.place.longitude
     )
-
-
-@cache
-def _postal_codes_by_name() -> dict[str, list[PostalCode]]:
-    by_name: dict[str, list[PostalCode]] = {}
-    for postal in load_postal_codes().values():
-        for name in {postal.name_fi, postal.name_sv}:
-            if name:
-                by_name.setdefault(_fold(name), []).append(postal)
-    return by_name
-
-
-def place_from_postal_code(code: str) -> Place | None:
-    postal = load_postal_codes().get(code)
-    if postal is None:
-        return None
-    return Place(f"{postal.postal_code} {postal.name_fi}", postal.latitude, postal.longitude)
+    outside = municipality not in served_municipality_codes(session, settings)
+    return Located(found.place, outside_area=outside)
 
 
 def resolve_place(session: Session, text: str) -> Place | None:
-    """A point for a postal code, a post office or municipality name, or a known street address."""
-    typed = " ".join(text.split())
-    if not typed:
-        return None
-    leading_code = typed.split(" ", 1)[0]
-    if _POSTAL_CODE.match(leading_code):
-        return place_from_postal_code(leading_code)
-    folded = _fold(typed)
-    by_name = _postal_codes_by_name().get(folded)
-    if by_name:
-        return _centroid(typed, by_name)
-    municipality = session.exec(
-        select(Municipality).where(
-            or_(
-                func.lower(Municipality.name_fi) == folded,
-                func.lower(Municipality.name_sv) == folded,
-                func.lower(Municipality.name_en) == folded,
-            )
-        )
-    ).first()
-    if municipality is not None:
-        postal_codes = [p for p in load_postal_codes().values() if p.municipality_code == municipality.code]
-        return _centroid(typed, postal_codes)
-    return _street_address(session, typed)
-
-
-def _street_address(session: Session, typed: str) -> Place | None:
-    # "Kirkkokatu 5, Lahti" or "Kirkkokatu 5": match the street part against the catalogue's places.
-    street = typed.split(",", 1)[0].strip().lower()
-    if len(street) < 4:
-        return None
-    escaped = street.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    location = session.exec(
-        select(Location)
-        .where(
-            or_(
-                func.lower(Location.street_address_fi).like(f"{escaped}%", escape="\\"),
-                func.lower(Location.street_address_sv).like(f"{escaped}%", escape="\\"),
-            ),
-            col(Location.latitude).is_not(None),
-            col(Location.longitude).is_not(None),
-        )
-        .order_by(col(Location.street_address_fi))
-        .limit(1)
-    ).first()
-    if location is None or location.latitude is None or location.longitude is None:
-        return None
-    return Place(typed, location.latitude, location.longitude)
+    """A point for a postal code, a post office or municipality name, a street or an address."""
+    return EmbeddedGeocoder(session).geocode(text).place

@@ -44,7 +44,7 @@ from web.pages.handout import (
     seed_of,
 )
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
-from web.pages.places import Place, resolve_place
+from web.pages.places import locate
 from web.pages.provider_facts import capacity_text, provider_facts
 from web.pages.templating import is_htmx, render
 from web.pages.when import when_view
@@ -102,16 +102,30 @@ class ResolvedPlace:
     near: tuple[float, float] | None
     label: str | None
     not_found: bool
+    # The typed address was not found exactly: `label` is what the search is near instead.
+    approximate: bool = False
+    # Outside the area served: the nearest results in the area, with no distance limit.
+    outside_area: bool = False
+    # "Hämeenkatu" is a street in several towns: what to type instead.
+    alternatives: tuple[str, ...] = ()
 
 
-def _resolve(session: Session, state: st.SearchState, locale: str) -> ResolvedPlace:
+def _resolve(request: Request, session: Session, state: st.SearchState, locale: str) -> ResolvedPlace:
     if state.lat is not None and state.lon is not None:
         return ResolvedPlace((state.lat, state.lon), state.where or gettext(locale, "your location"), False)
     if state.where:
-        place: Place | None = resolve_place(session, state.where)
-        if place is None:
-            return ResolvedPlace(None, None, True)
-        return ResolvedPlace((place.latitude, place.longitude), place.label, False)
+        settings = getattr(request.app.state, "settings", None) or get_settings()
+        located = locate(session, settings, state.where)
+        if located.place is None:
+            return ResolvedPlace(None, None, True, alternatives=located.alternatives)
+        place = located.place
+        return ResolvedPlace(
+            (place.latitude, place.longitude),
+            place.label,
+            False,
+            approximate=place.approximate,
+            outside_area=located.outside_area,
+        )
     return ResolvedPlace(None, None, False)
 
 
@@ -119,8 +133,10 @@ def _search(
     request: Request, locale: str, session: Session, index: Any, per_page: int
 ) -> tuple[st.SearchState, SearchResult, ResolvedPlace]:
     state = st.state_from_params(_params(request))
-    place = _resolve(session, state, locale)
-    query = st.to_query(state, lang=locale, near=place.near, per_page=per_page)
+    place = _resolve(request, session, state, locale)
+    query = st.to_query(
+        state, lang=locale, near=place.near, per_page=per_page, within_radius=not place.outside_area
+    )
     result = search_services(query, session=session, index=index)
     return state, result, place
 
@@ -155,9 +171,15 @@ def _results_context(
         "result": result,
         "hits": hits,
         "facets": views.facet_groups(state, result, locale, labels),
-        "active_filters": views.active_filters(state, locale, base, labels, place.label),
+        "active_filters": views.active_filters(
+            state, locale, base, labels, place.label, nearest_only=place.outside_area
+        ),
         "heading": views.results_heading(locale, result.total),
         "place": place,
+        "place_choices": [
+            {"label": choice, "url": base + st.query_string(st.with_changes(state, where=choice, page=1))}
+            for choice in place.alternatives
+        ],
         "radii": st.RADII_KM,
         "page_count": pages,
         "prev_url": base + st.query_string(st.with_changes(state, page=state.page - 1))

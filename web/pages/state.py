@@ -276,9 +276,17 @@ def without_filters(state: SearchState) -> SearchState:
 
 
 def to_query(
-    state: SearchState, *, lang: str, near: tuple[float, float] | None, per_page: int = PER_PAGE
+    state: SearchState,
+    *,
+    lang: str,
+    near: tuple[float, float] | None,
+    per_page: int = PER_PAGE,
+    within_radius: bool = True,
 ) -> SearchQuery:
-    """The engine query; `near` is the resolved point of `where` or the device's lat/lon."""
+    """The engine query; `near` is the resolved point of `where` or the device's lat/lon.
+
+    Without `within_radius` (a place outside the area served) results are only sorted by distance.
+    """
     return SearchQuery(
         q=state.q,
         lang=lang,
@@ -292,7 +300,7 @@ def to_query(
         weekdays=state.weekdays,
         times_of_day=state.times_of_day,
         near=near,
-        radius_km=float(state.radius_km) if near is not None else None,
+        radius_km=float(state.radius_km) if near is not None and within_radius else None,
         sort=Sort.DISTANCE if near is not None else Sort.RELEVANCE,
         page=state.page,
         per_page=per_page,

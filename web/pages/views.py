@@ -160,18 +160,20 @@ def active_filters(
     base: str,
     labels: dict[Facet, dict[str, str]],
     place_label: str | None,
+    *,
+    nearest_only: bool = False,
 ) -> list[ActiveFilter]:
+    """The chips of what filters the results; a place is one only when it was found (`place_label`)."""
     active: list[ActiveFilter] = []
     for facet, _param in st.FACET_PARAMS:
         for value in state.values_of(facet):
             label = labels.get(facet, {}).get(value, value)
             active.append(ActiveFilter(label, base + st.query_string(st.without_value(state, facet, value))))
-    if state.has_place:
-        label = gettext(
-            locale,
-            "Within %(km)s km of %(place)s",
-            km=str(state.radius_km),
-            place=place_label or gettext(locale, "your location"),
+    if state.has_place and place_label is not None:
+        label = (
+            gettext(locale, "Nearest to %(place)s", place=place_label)
+            if nearest_only
+            else gettext(locale, "Within %(km)s km of %(place)s", km=str(state.radius_km), place=place_label)
         )
         active.append(ActiveFilter(label, base + st.query_string(st.without_place(state))))
     return active
