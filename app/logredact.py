@@ -1,8 +1,10 @@
 """Keep what residents type out of the logs: the values of personal query parameters in request lines.
 
-A typed address (`where`), a position (`lat`, `lon`, `near`) and a search (`q`, `text`) are personal
-data. Uvicorn's access log and httpx's request log print whole URLs; these filters replace those values
-with `-` before a record is formatted, whatever handler or level the deployment uses.
+A typed address (`where`, or `text` sent to a geocoder), a position (`lat`, `lon`, `near`) and a search
+(`q`) are personal data. httpx logs every request's whole URL at INFO ("HTTP Request: GET
+https://geocoder/v1/search?text=Kotikatu+5 ..."); this filter replaces those values with `-` before a
+record is formatted, whatever handler or level the deployment uses. (Uvicorn's access log is off:
+app/log_config.py.)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def _redact_other(value: object) -> object:
 
 def install_log_redaction() -> None:
     """On the loggers that print request URLs (idempotent)."""
-    for name in ("uvicorn.access", "httpx"):
+    for name in ("httpx",):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactQueryFilter) for f in logger.filters):
             logger.addFilter(RedactQueryFilter())

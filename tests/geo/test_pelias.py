@@ -178,7 +178,7 @@ def test_request_lines_are_redacted() -> None:
     )
     assert redact_url("/fi/search") == "/fi/search"
     record = logging.LogRecord(
-        "uvicorn.access",
+        "httpx",
         logging.INFO,
         "",
         0,
@@ -187,5 +187,5 @@ def test_request_lines_are_redacted() -> None:
         None,
     )
     install_log_redaction()
-    logging.getLogger("uvicorn.access").filters[0].filter(record)
+    logging.getLogger("httpx").filters[0].filter(record)
     assert "Kotikatu" not in record.getMessage() and "where=-" in record.getMessage()

@@ -1,7 +1,7 @@
 """address_point: building addresses loaded from DVV's open address file, for the embedded geocoder
 
 Revision ID: 20261207_nearme_2
-Revises: 20261207_referrals_1
+Revises: 20261207_staff_1
 Create Date: 2026-12-07 15:00:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "20261207_nearme_2"
-down_revision: str | None = "20261207_referrals_1"
+down_revision: str | None = "20261207_staff_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
