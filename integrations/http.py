@@ -26,6 +26,29 @@ from integrations.errors import IntegrationError, MalformedResponse, PageMissing
 log = logging.getLogger(__name__)
 
 USER_AGENT = "palvelutarjotin-sync/0.1 (+https://github.com/)"
+# The largest response body read from a source (a PTV page of 100 services is about 2 MB). A bigger
+# one is refused before it is read whole: memory stays bounded whatever a source sends.
+MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+
+
+class ResponseTooLarge(MalformedResponse):
+    """The body is larger than MAX_RESPONSE_BYTES."""
+
+
+def read_capped(response: httpx.Response, path: str, limit: int | None = None) -> bytes:
+    """The body of a streamed response, refused as soon as it passes the cap."""
+    limit = MAX_RESPONSE_BYTES if limit is None else limit
+    declared = response.headers.get("Content-Length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLarge(f"{path}: response of {int(declared):,} bytes is over the {limit:,}-byte cap")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise ResponseTooLarge(f"{path}: response is over the {limit:,}-byte cap")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -87,28 +110,30 @@ class JsonFetcher:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """The decoded JSON body of GET path; raises SourceUnavailable, PageMissing, MalformedResponse."""
-        response = self._get(path, params)
+        content = self._get(path, params)
         try:
-            return decode_json(response.content)
+            return decode_json(content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise MalformedResponse(f"{path}: response is not valid JSON ({exc})") from exc
 
-    def _get(self, path: str, params: Mapping[str, Any] | None) -> httpx.Response:
+    def _get(self, path: str, params: Mapping[str, Any] | None) -> bytes:
         policy = self.policy
         last_problem = "no attempt made"
         for attempt in range(1, policy.attempts + 1):
             self.requests += 1
             delay: float | None = None
             try:
-                response = self.client.get(path, params=params)
+                with self.client.stream("GET", path, params=params) as response:
+                    status = response.status_code
+                    # An error body is only quoted in part, so only a little of it is read.
+                    content = read_capped(response, path, None if status < 400 else 64 * 1024)
             except httpx.TimeoutException as exc:
                 last_problem = f"timed out ({type(exc).__name__})"
             except httpx.TransportError as exc:
                 last_problem = f"connection failed ({type(exc).__name__}: {exc})"
             else:
-                status = response.status_code
                 if status < 400:
-                    return response
+                    return content
                 if status == 404:
                     raise PageMissing(f"{path}: 404 not found")
                 if status == 429:
@@ -121,7 +146,8 @@ class JsonFetcher:
                 elif status >= 500:
                     last_problem = f"server error {status}"
                 else:
-                    raise IntegrationError(f"{path}: HTTP {status}: {response.text[:300]}")
+                    quoted = content[:300].decode("utf-8", "replace")
+                    raise IntegrationError(f"{path}: HTTP {status}: {quoted}")
             if attempt == policy.attempts:
                 break
             wait = delay if delay is not None else policy.backoff(attempt)
@@ -179,8 +205,11 @@ class FileReplayTransport(httpx.BaseTransport):
 
 
 def read_file(path: Path) -> bytes | None:
-    """The file's bytes, or None if it does not exist."""
+    """The file's bytes, or None if it does not exist; a file over the cap is refused unread."""
     try:
+        size = path.stat().st_size
+        if size > MAX_RESPONSE_BYTES:
+            raise ResponseTooLarge(f"{path.name}: {size:,} bytes is over the {MAX_RESPONSE_BYTES:,}-byte cap")
         return path.read_bytes()
     except FileNotFoundError:
         return None

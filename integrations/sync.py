@@ -36,6 +36,7 @@ from app.catalogue.models import (
     SyncRun,
 )
 from app.timeutil import utcnow
+from integrations.caps import cap_page
 from integrations.prefetch import FORK_AVAILABLE, collecting_less, prefetch, prefetch_in_process
 from integrations.records import Page, RecordFailure, precompute_hashes
 from integrations.source import CrawlState, SyncMode, SyncSource
@@ -82,6 +83,19 @@ class SyncReport:
 
 AfterCommit = Callable[[set[uuid.UUID]], None]
 Progress = Callable[[Page, CrawlState], None]
+
+
+def prepare_page(page: Page) -> None:
+    """Work done on each page before it is stored (in the crawl process when there is one):
+    oversized text cut to its cap (caps.py), then the records' content hashes."""
+    cap_page(page)
+    precompute_hashes(page)
+
+
+def _prepared(pages: Iterator[Page]) -> Iterator[Page]:
+    for page in pages:
+        prepare_page(page)
+        yield page
 
 
 def last_succeeded_start(session: Session, source: str) -> datetime | None:
@@ -189,9 +203,9 @@ class SyncEngine:
             # default in a process of their own, so crawling and storing each have a core.
             crawl = source.crawl(mode=mode, since=since, state=state)
             pages = (
-                prefetch_in_process(crawl, state, prepare=precompute_hashes)
+                prefetch_in_process(crawl, state, prepare=prepare_page)
                 if self.crawl_in_process
-                else prefetch(crawl)
+                else prefetch(_prepared(crawl))
             )
             with closing(pages):  # a failure in storing stops the crawl before it is reported
                 for page in pages:

@@ -34,6 +34,7 @@ LABELLED_TAXONOMIES = (
     Taxonomy.FORMAT,
 )
 DESCRIPTION_LIMIT = 2000  # characters; longer descriptions add noise, not findability
+SUMMARY_LIMIT = 1000  # characters, as synced text is capped (integrations/caps.py): hits carry the summary
 
 # (taxonomy, code) -> labels by language, from the code tables (themes, PTV classes, target groups).
 Labels = Mapping[tuple[str, str], Mapping[str, str]]
@@ -137,7 +138,7 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
                 terms[lang].append(label)
 
     name = _localized(service, "name")
-    summary = _localized(service, "summary")
+    summary = _localized(service, "summary", SUMMARY_LIMIT)
     description = _localized(service, "description", DESCRIPTION_LIMIT)
     organisation_name = _localized(organisation, "name") if organisation is not None else {}
     finnish_text = [

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from app.catalogue import meeting_times
 from app.catalogue.enums import ServiceStatus, Taxonomy
 from app.catalogue.models import Location, Organisation, Schedule, Service, ServiceAtLocation, ServiceTerm
-from search.documents import when_lines
+from search.documents import SUMMARY_LIMIT, when_lines
 from search.types import (
     Facet,
     FacetValue,
@@ -349,7 +349,7 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
                 source=service.source,
                 external_id=service.external_id,
                 name=_localized(service, "name"),
-                summary=_localized(service, "summary"),
+                summary={lang: text[:SUMMARY_LIMIT] for lang, text in _localized(service, "summary").items()},
                 snippet=_snippet(service, words, query.lang),
                 distance_km=round(distances[service_id], 2) if service_id in distances else None,
                 organisation_name=_localized(service.organisation, "name"),

@@ -57,7 +57,7 @@ def list_services(
     )
     result = queries.list_services(session, flt, page=page, per_page=per_page)
     return ServicePage(
-        items=[to_service_out(s) for s in result.items],
+        items=[to_service_out(s, whole=False) for s in result.items],
         total=result.total,
         page=result.page,
         per_page=result.per_page,

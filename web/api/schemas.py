@@ -108,7 +108,9 @@ class ServiceOut(BaseModel):
     status: str
     name: LocalizedText
     summary: LocalizedText
-    description: LocalizedText
+    description: LocalizedText | None = Field(
+        description="The whole description: on /api/v1/services/{id} only; lists carry the summary and null here"
+    )
     how_to_join: LocalizedText
     registration_url: str | None
     organisation: OrganisationSummary
@@ -166,12 +168,16 @@ class ErrorOut(BaseModel):
     details: list[dict[str, str]] | None = None
 
 
-def localized(obj: Any, prefix: str) -> LocalizedText:
-    return LocalizedText(
-        fi=getattr(obj, f"{prefix}_fi", None),
-        sv=getattr(obj, f"{prefix}_sv", None),
-        en=getattr(obj, f"{prefix}_en", None),
-    )
+# Characters of a summary in a list (as synced summaries are capped, integrations/caps.py).
+LIST_SUMMARY_LIMIT = 1000
+
+
+def localized(obj: Any, prefix: str, limit: int | None = None) -> LocalizedText:
+    def value(lang: str) -> str | None:
+        text: str | None = getattr(obj, f"{prefix}_{lang}", None)
+        return text[:limit] if text and limit else text
+
+    return LocalizedText(fi=value("fi"), sv=value("sv"), en=value("en"))
 
 
 def to_term(term: ServiceTerm) -> Term:
@@ -252,7 +258,8 @@ def to_organisation_summary(organisation: Organisation) -> OrganisationSummary:
     )
 
 
-def to_service_out(service: Service) -> ServiceOut:
+def to_service_out(service: Service, *, whole: bool = True) -> ServiceOut:
+    """The service; `whole=False` (lists) leaves the description out, which can be long."""
     return ServiceOut(
         id=service.id,
         source=service.source,
@@ -268,8 +275,8 @@ def to_service_out(service: Service) -> ServiceOut:
         demo=service.is_demo,
         status=service.status,
         name=localized(service, "name"),
-        summary=localized(service, "summary"),
-        description=localized(service, "description"),
+        summary=localized(service, "summary", None if whole else LIST_SUMMARY_LIMIT),
+        description=localized(service, "description") if whole else None,
         how_to_join=localized(service, "how_to_join"),
         registration_url=service.registration_url,
         organisation=to_organisation_summary(service.organisation),
