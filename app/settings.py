@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     meilisearch_api_key: SecretStr | None = None
     meilisearch_index: str = "services"
     search_index_dir: Path | None = None
+    # Finnish base forms and compound parts: auto = system Voikko, else pyvoikko, else Snowball.
+    finnish_analyser: Literal["auto", "voikko", "pyvoikko", "snowball"] = "auto"
 
     # OpenID Connect for professionals and providers (residents never need to sign in).
     oidc_issuer: str | None = None

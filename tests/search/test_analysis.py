@@ -24,8 +24,8 @@ from search.types import SearchQuery
 
 @pytest.fixture(autouse=True)
 def _voikko() -> None:
-    if finnish.analyser_backend() != "voikko":
-        pytest.skip("Voikko is not installed (apt-get install libvoikko1 voikko-fi)")
+    if finnish.analyser_backend() not in ("voikko", "pyvoikko"):
+        pytest.skip("Neither Voikko nor pyvoikko is installed (make install brings pyvoikko)")
 
 
 def test_base_forms_and_compound_parts() -> None:
@@ -110,22 +110,40 @@ def test_meilisearch_filters_escape_values() -> None:
     ]
 
 
-def test_snowball_fallback_logs_once(monkeypatch, caplog) -> None:
+def _hide(monkeypatch, *modules: str) -> None:  # type: ignore[no-untyped-def]
     import builtins
 
     real_import = builtins.__import__
 
-    def no_voikko(name, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if name == "libvoikko":
-            raise OSError("libvoikko.so.1: cannot open shared object file")
+    def hidden(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name in modules:
+            raise ImportError(f"{name}: cannot open shared object file")
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_voikko)
+    monkeypatch.setattr(builtins, "__import__", hidden)
+
+
+def test_without_system_voikko_pyvoikko_stands_in(monkeypatch, caplog) -> None:
+    _hide(monkeypatch, "libvoikko")
+    with caplog.at_level(logging.INFO, logger="search.finnish"):
+        analyser = finnish._Analyser()
+    assert analyser.backend == "pyvoikko"
+    assert analyser.analyse("kuntosalille").base_forms == ("kuntosali",)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_snowball_is_the_last_resort_and_says_so_loudly(monkeypatch, caplog) -> None:
+    _hide(monkeypatch, "libvoikko", "pyvoikko")
     with caplog.at_level(logging.WARNING, logger="search.finnish"):
         analyser = finnish._Analyser()
     assert analyser.backend == "snowball"
     assert analyser.analyse("kuntosalille").base_forms == ("kuntosal",)
-    assert sum("Snowball" in r.getMessage() for r in caplog.records) == 1
+    errors = [r for r in caplog.records if "Snowball" in r.getMessage()]
+    assert len(errors) == 1 and errors[0].levelno == logging.ERROR
+    # Asked for by name, it is what was wanted: no error.
+    caplog.clear()
+    assert finnish._Analyser("snowball").backend == "snowball"
+    assert not caplog.records
 
 
 def test_closest_query_replaces_only_unknown_words() -> None:
