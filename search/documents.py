@@ -70,6 +70,10 @@ class SearchDocument:
     points: list[tuple[float, float]] = field(default_factory=list)  # (latitude, longitude)
     # The weekly meeting pattern per place, by language, for result cards (not searched).
     when: dict[str, list[str]] = field(default_factory=dict)
+    # The lemmas of the name and the labels (keywords, classes, ontology terms, themes), which say
+    # what the listing is; they outweigh a word deep in a description. The name's own count most.
+    main_lemmas: list[str] = field(default_factory=list)
+    name_lemmas: list[str] = field(default_factory=list)
 
 
 def plain_text(value: str | None) -> str:
@@ -184,6 +188,8 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
         max_age=service.max_age,
         points=points,
         when=when_lines(service),
+        main_lemmas=expand(lemmas_of_text([name.get("fi"), *terms["fi"]])),
+        name_lemmas=expand(lemmas_of_text([name.get("fi")])),
     )
 
 

@@ -27,7 +27,6 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from app.errors import Unavailable
 from search.documents import SearchDocument
 from search.query import QueryWord, analyse_query, haversine_km, meilisearch_filters, quote_filter_value
-from search.synonyms import synonym_groups
 from search.types import (
     Facet,
     FacetValue,
@@ -57,7 +56,8 @@ SEARCHABLE = [
     "name_fi",
     "name_sv",
     "name_en",
-    "lemmas",
+    "lemmas_name",
+    "lemmas_main",
     "terms_fi",
     "terms_sv",
     "terms_en",
@@ -70,6 +70,9 @@ SEARCHABLE = [
     "organisation_fi",
     "organisation_sv",
     "organisation_en",
+    # Every text's lemmas last: the "attribute" rule ranks a word in the name (lemmas_name), keywords,
+    # classes or ontology terms (lemmas_main) above the same word found only deep in a description.
+    "lemmas",
 ]
 RETRIEVED = [
     "id",
@@ -89,11 +92,6 @@ RETRIEVED = [
 
 def index_settings() -> dict[str, Any]:
     """The settings of every index this module creates."""
-    synonyms: dict[str, list[str]] = {}
-    for group in synonym_groups():
-        for word in group:
-            synonyms.setdefault(word, [])
-            synonyms[word].extend(w for w in group if w != word and w not in synonyms[word])
     return {
         "searchableAttributes": SEARCHABLE,
         "filterableAttributes": ["id", *FACETS, "min_age", "max_age", "_geo"],
@@ -106,11 +104,14 @@ def index_settings() -> dict[str, Any]:
             "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
             "disableOnAttributes": [],
         },
-        "synonyms": synonyms,
+        # No query-time synonyms: the documents carry their synonyms (search.synonyms.expand), as
+        # in the embedded engine. Query-time ones chained ("kuntosali" -> "gym" -> a listing
+        # carrying "water gym") and so found what the embedded engine does not.
+        "synonyms": {},
         "localizedAttributes": [
             {"attributePatterns": ["*_sv"], "locales": ["swe"]},
             {"attributePatterns": ["*_en"], "locales": ["eng"]},
-            {"attributePatterns": ["*_fi", "lemmas"], "locales": ["fin"]},
+            {"attributePatterns": ["*_fi", "lemmas", "lemmas_main", "lemmas_name"], "locales": ["fin"]},
         ],
         "faceting": {"maxValuesPerFacet": 1000},
         "pagination": {"maxTotalHits": 1_000_000},
@@ -127,6 +128,8 @@ def to_meilisearch(doc: SearchDocument) -> dict[str, Any]:
         "summary": doc.summary,
         "organisation_name": doc.organisation_name,
         "lemmas": doc.lemmas,
+        "lemmas_main": doc.main_lemmas,
+        "lemmas_name": doc.name_lemmas,
         "name_key": doc.name_key,
         "municipality": doc.municipalities,
         "theme": doc.themes,

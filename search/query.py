@@ -43,8 +43,22 @@ def allowed_typos(word: str) -> int:
     return 0
 
 
+# Function words of the three languages: a query must match every word, and listings without a
+# Swedish or English text never say "för" or "for" ("simning för seniorer"). Dropped unless the
+# query has nothing else.
+STOP_WORDS = frozenset(
+    {
+        *("ja", "tai", "sekä", "myös"),
+        *("och", "eller", "för", "i", "på", "med", "av", "till", "en", "ett", "som", "att"),
+        *("and", "or", "for", "the", "a", "an", "in", "of", "to", "with", "at", "on"),
+    }
+)
+
+
 def analyse_query(q: str) -> list[QueryWord]:
-    raw = [w for w in words(q) if len(w) >= 1][:MAX_QUERY_WORDS]
+    raw = [w for w in words(q) if len(w) >= 1]
+    raw = [w for w in raw if w not in STOP_WORDS] or raw
+    raw = raw[:MAX_QUERY_WORDS]
     # Hyphenated words come with their parts: keep only the whole word for matching.
     unique = list(dict.fromkeys(raw))
     result: list[QueryWord] = []

@@ -1,4 +1,4 @@
-"""The synonym list (search/data/synonyms.txt): groups of Finnish base forms that find each other."""
+"""The synonym list (search/data/synonyms.txt): groups of words that find each other, and one-way rules."""
 
 from __future__ import annotations
 
@@ -9,30 +9,58 @@ from pathlib import Path
 SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.txt"
 
 
-def parse_synonym_groups(text: str) -> list[tuple[str, ...]]:
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(word.strip().lower() for word in text.split(",") if word.strip()))
+
+
+def parse_synonyms(text: str) -> tuple[list[tuple[str, ...]], list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """(groups, one-way rules): "a, b, c" is a group; "a, b => c" adds c to what says a or b."""
     groups: list[tuple[str, ...]] = []
+    rules: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        group = tuple(dict.fromkeys(word.strip().lower() for word in line.split(",") if word.strip()))
+        if "=>" in line:
+            narrow, broad = (_words(side) for side in line.split("=>", 1))
+            if narrow and broad:
+                rules.append((narrow, broad))
+            continue
+        group = _words(line)
         if len(group) > 1:
             groups.append(group)
-    return groups
+    return groups, rules
+
+
+def parse_synonym_groups(text: str) -> list[tuple[str, ...]]:
+    return parse_synonyms(text)[0]
+
+
+@cache
+def _parsed() -> tuple[list[tuple[str, ...]], list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    return parse_synonyms(SYNONYMS_FILE.read_text(encoding="utf-8"))
 
 
 @cache
 def synonym_groups() -> tuple[tuple[str, ...], ...]:
-    return tuple(parse_synonym_groups(SYNONYMS_FILE.read_text(encoding="utf-8")))
+    """The groups whose words are alike (not the one-way rules)."""
+    return tuple(_parsed()[0])
 
 
 @cache
 def _by_word() -> dict[str, tuple[str, ...]]:
     table: dict[str, list[str]] = {}
+
+    def add(word: str, others: Iterable[str]) -> None:
+        known = table.setdefault(word, [])
+        known.extend(other for other in others if other != word and other not in known)
+
     for group in synonym_groups():
         for word in group:
-            table.setdefault(word, [])
-            table[word].extend(other for other in group if other != word and other not in table[word])
+            add(word, group)
+    for narrow, broad in _parsed()[1]:
+        for word in narrow:
+            add(word, broad)
     return {word: tuple(others) for word, others in table.items()}
 
 

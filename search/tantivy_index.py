@@ -48,7 +48,7 @@ MAX_POINTS = 8  # distances use a service's first 8 places (fast fields are sing
 CANDIDATE_CAP = 50_000  # most documents a geo query ranks by exact distance
 NO_MIN_AGE, NO_MAX_AGE = 0, 200
 DISTANCE_RINGS_KM = (2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Facet counting reads two single-valued columns per facet (see _facet_columns): NONE fills a
 # column for a document without values; REST_SEPARATOR joins the values after the first (codes
 # never contain spaces). REST_BUCKETS caps the distinct value sets read from the second column;
@@ -74,7 +74,7 @@ _FACET_FIELDS: dict[Facet, str] = {
     Facet.TIME_OF_DAY: "time_of_day",
 }
 _TEXT_FIELDS = {
-    "fold": ("name_fi", "body_fi", "terms_fi", "org", "lemmas"),
+    "fold": ("name_fi", "body_fi", "terms_fi", "org", "lemmas", "lemmas_main", "lemmas_name"),
     "sv": ("name_sv", "body_sv", "terms_sv"),
     "en": ("name_en", "body_en", "terms_en"),
 }
@@ -148,6 +148,8 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         "name_key": _name_key(doc.name_key),
         "org": " ".join(doc.organisation_name.values()),
         "lemmas": " ".join(doc.lemmas),
+        "lemmas_main": " ".join(doc.main_lemmas),
+        "lemmas_name": " ".join(doc.name_lemmas),
         "municipality": doc.municipalities,
         "theme": doc.themes,
         "target_group": doc.target_groups,
@@ -393,14 +395,21 @@ class TantivyIndex:
         def term(field: str, value: str, boost: float) -> None:
             clauses.append(Q.boost_query(Q.term_query(schema, field, value), boost))
 
+        # What the listing is (its name, keywords, classes, ontology terms and themes, with their
+        # base forms, parts and synonyms in lemmas_main; the name's alone in lemmas_name, which
+        # counts again) outweighs a word deep in its description (body_fi, and lemmas, every text's).
         for value in {word.folded, *self._text_terms("name_fi", "fold", word.text)}:
             term("name_fi", value, 4.0)
-            term("body_fi", value, 1.0)
+            term("body_fi", value, 0.5)
             term("terms_fi", value, 2.0)
             term("org", value, 0.5)
-            term("lemmas", value, 1.5)
+            term("lemmas_name", value, 3.0)
+            term("lemmas_main", value, 3.0)
+            term("lemmas", value, 0.75)
         for base in word.base_forms:
-            term("lemmas", base, 2.0)
+            term("lemmas_name", base, 3.0)
+            term("lemmas_main", base, 3.0)
+            term("lemmas", base, 1.0)
             term("name_fi", base, 3.0)
         for lang in ("sv", "en"):
             for value in self._text_terms(f"name_{lang}", lang, word.text):
@@ -412,7 +421,9 @@ class TantivyIndex:
         typos = 0 if word.known else word.typos
         if typos or (word.prefix and len(word.folded) >= 2):
             fields = (
-                ("lemmas", "name_fi", "name_sv", "name_en") if typos else ("lemmas", "name_fi", "name_sv")
+                ("lemmas_main", "lemmas", "name_fi", "name_sv", "name_en")
+                if typos
+                else ("lemmas_main", "lemmas", "name_fi", "name_sv")
             )
             for field in fields:
                 fuzzy = Q.fuzzy_term_query(schema, field, word.folded, distance=typos, prefix=word.prefix)

@@ -18,7 +18,7 @@ from search.query import (
     meilisearch_filters,
     quote_filter_value,
 )
-from search.synonyms import expand, parse_synonym_groups, synonym_groups
+from search.synonyms import expand, parse_synonym_groups, parse_synonyms, synonym_groups
 from search.types import SearchQuery
 
 
@@ -47,10 +47,16 @@ def test_fold() -> None:
 
 
 def test_synonyms_file_parses_and_expands() -> None:
-    assert ("jumppa", "liikuntaryhmä", "voimistelu") in synonym_groups()
+    assert ("jumppa", "liikuntaryhmä", "voimistelu", "gympa", "gymnastik") in synonym_groups()
     assert parse_synonym_groups("# comment\na, b  # why\n\nc\n") == [("a", "b")]
     assert expand(["dementia", "kävely"])[:2] == ["dementia", "kävely"]
     assert "muistisairaus" in expand(["dementia"])
+    # One-way: a memory café is for people with memory disorders, not every such listing a café.
+    assert parse_synonyms("a, b => c, d\n") == ([], [(("a", "b"), ("c", "d"))])
+    assert "muistisairas" in expand(["muistikahvila"])
+    assert "muistikahvila" not in expand(["muistisairas"])
+    # Swedish and English words find the Finnish listings.
+    assert {"vattengympa", "water exercise"} <= set(expand(["vesijumppa"]))
 
 
 def test_query_words() -> None:

@@ -214,3 +214,29 @@ def test_a_chosen_facet_counts_its_alternatives(search_index, catalogue) -> None
         search_index.search(SearchQuery(q="lukupiiri")), "municipality"
     )
     assert _counts(elsewhere, "municipality")
+
+
+def test_the_listing_that_is_about_it_comes_first(session: Session, search_index, catalogue) -> None:
+    """Issue 13: a word in the name (or keywords, classes, ontology terms) outweighs the same word
+    deep in a description; the lunch drop-in that mentions peer support trailed the peer group."""
+    lunch = make_service(
+        session,
+        name_fi="Työttömien kohtaamispaikka ja ruokailu",
+        summary_fi="Edullinen lounas ja seuraa.",
+        description_fi="Lounaan jälkeen on aikaa keskustella. Paikka tarjoaa vertaistuki ja neuvontaa "
+        "sekä vertaistuki-iltoja kerran kuussa; vertaistuki on kaikille avointa.",
+        themes=("ruoka",),
+        service_classes=(),
+    )
+    catalogue["lunch"] = lunch
+    update_services(session, search_index, {lunch.id})
+    found = keys(search_index.search(SearchQuery(q="vertaistuki")), catalogue)
+    assert found[0] == "vertaistuki" and "lunch" in found
+
+
+def test_swedish_and_english_find_finnish_only_listings(search_index, catalogue) -> None:
+    # The water-exercise group has only a Finnish text: the synonym groups carry sv/en words.
+    for q, lang in (("vattengympa", "sv"), ("water exercise", "en"), ("simning för seniorer", "sv")):
+        assert "vesijumppa" in keys(search_index.search(SearchQuery(q=q, lang=lang)), catalogue), q
+    # A memory café is for people with memory disorders (a one-way synonym).
+    assert "muistikahvila" in keys(search_index.search(SearchQuery(q="muistisairaat")), catalogue)
