@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import time
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session
 
-from app.catalogue.enums import ContactKind, OrganisationKind
+from app.catalogue.enums import ContactKind, OrganisationKind, ScheduleKind
 from app.catalogue.short_links import short_codes
-from tests.factories import make_location, make_organisation, make_service
+from tests.factories import add_place_schedule, make_location, make_organisation, make_service
 
 # (municipality, postal code, post office, latitude, longitude)
 PLACES = [
@@ -121,8 +121,69 @@ def seed_catalogue(session: Session) -> dict[str, str]:
                 languages=["fi", "sv"] if index % 2 else ["fi"],
             )
     session.flush()
+    ids["chair_exercise"] = str(seed_chair_exercise(session))
     # A shortlist of two listings for the page tests (codes are given as the pages would give them).
     gym, choir = (uuid.UUID(ids[key]) for key in ("senior_gym", "finnish_only"))
     codes = short_codes(session, [(gym, "seed:gym"), (choir, "seed:choir")])
     ids["shortlist"] = f"list={codes[gym]}&list={codes[choir]}"
     return ids
+
+
+def seed_chair_exercise(session: Session) -> uuid.UUID:
+    """Issue 11's case: Asikkala's chair exercise meets Thursdays 13.00–13.45 at a service centre
+    that is open Monday to Friday 8–16."""
+    seniors = make_organisation(session, name_fi="Asikkalan Liikkuvat Seniorit ry", kind=OrganisationKind.NGO)
+    centre = make_location(
+        session,
+        name_fi="Asikkalan palvelukeskus",
+        street_address_fi="Keskustie 1",
+        postal_code="17200",
+        post_office_fi="Vääksy",
+        municipality_code="016",
+        latitude=61.1733,
+        longitude=25.5400,
+    )
+    chair = make_service(
+        session,
+        organisation=seniors,
+        name_fi="Tuolijumppa",
+        summary_fi="Rauhallista jumppaa tuolilla istuen.",
+        locations=(centre,),
+    )
+    season_end = date(datetime.now(UTC).year + 1, 5, 16)
+    add_place_schedule(
+        session,
+        chair,
+        centre,
+        ScheduleKind.OPENING_HOURS,
+        byday="MO,TU,WE,TH,FR",
+        opens=time(8),
+        closes=time(16),
+        at_place=False,
+    )
+    add_place_schedule(
+        session,
+        chair,
+        centre,
+        ScheduleKind.SESSION,
+        byday="TH",
+        opens=time(13),
+        closes=time(13, 45),
+        valid_from=date(2026, 8, 31),
+        valid_to=season_end,
+        description_fi="Syys- ja kevätkausi",
+        rrule=f"FREQ=WEEKLY;BYDAY=TH;UNTIL={season_end:%Y%m%d}T235959Z",
+        dtstart=date(2026, 8, 31),
+        until=season_end,
+    )
+    add_place_schedule(
+        session,
+        chair,
+        centre,
+        ScheduleKind.EXCEPTION,
+        closed=True,
+        description_fi="Joulutauko",
+        valid_from=date(2026, 12, 19),
+        valid_to=date(2027, 1, 6),
+    )
+    return chair.id
