@@ -15,6 +15,7 @@ from web.api import search as search_api
 from web.errors import install_error_handlers
 from web.middleware import install_middleware
 from web.pages import install_pages
+from web.selfservice import install_selfservice
 from web.staff import install_staff
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalogue_api.router)
     app.include_router(search_api.router)
     install_staff(app, settings)
+    install_selfservice(app)
     # Pages last: their /{lang}/ routes must not shadow the API.
     install_pages(app)
     install_middleware(app, settings)

@@ -9,8 +9,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlmodel import Session
 
+from app.db import get_session
 from search.types import SearchIndex
+
+# The request's database session (commit on success, rollback on error: app.db.get_session).
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_search_index(request: Request) -> SearchIndex | None:

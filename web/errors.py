@@ -64,6 +64,11 @@ def status_for(error: DomainError) -> int:
     return 400
 
 
+def message_of(error: DomainError, locale: str) -> str:
+    """A domain error's message in the reader's language (also for a form shown again with its error)."""
+    return gettext(locale, error.message, **error.params)
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
 
@@ -186,8 +191,7 @@ def install_error_handlers(app: FastAPI) -> None:
         special = _staff_error(request, exc)
         if special is not None:
             return special
-        locale = negotiate_locale(request)
-        return _respond(request, status_for(exc), exc.code, gettext(locale, exc.message, **exc.params))
+        return _respond(request, status_for(exc), exc.code, message_of(exc, negotiate_locale(request)))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

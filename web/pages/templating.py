@@ -21,6 +21,7 @@ from app.settings import get_settings
 from web.auth.csrf import csrf_headers, csrf_input
 from web.i18n import LOCALES, get_translations, gettext, locale_display_name
 from web.pages import content
+from web.selfservice.labels import selfservice_globals
 from web.staff.templating import staff_globals
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -95,6 +96,7 @@ def environment(locale: str) -> Environment:
         csrf_input=csrf_input,
         csrf_headers=csrf_headers,
         **staff_globals(locale),
+        **selfservice_globals(locale),
     )
     env.filters["local"] = lambda value: _local_html(
         value, locale, fallback_note(value.lang) if value is not None else ""

@@ -21,7 +21,21 @@ class NavItem:
         return not self.roles or actor.has_role(*self.roles)
 
 
-STAFF_NAV: tuple[NavItem, ...] = (NavItem(N_("Start"), "/staff/"),)
+STAFF_NAV: tuple[NavItem, ...] = (
+    NavItem(N_("Start"), "/staff/"),
+    NavItem(N_("Our listings"), "/staff/listings", frozenset({Role.PROVIDER_ADMIN})),
+    NavItem(
+        N_("Problem reports"),
+        "/staff/problems",
+        frozenset({Role.PROVIDER_ADMIN, Role.PROVIDER_CONTACT, Role.MODERATOR}),
+    ),
+    NavItem(N_("Listings waiting for review"), "/staff/moderation", frozenset({Role.MODERATOR})),
+    NavItem(
+        N_("Catalogue health"),
+        "/staff/catalogue-health",
+        frozenset({Role.MODERATOR, Role.MUNICIPAL_ANALYST, Role.COUNTY_ANALYST, Role.ADMIN}),
+    ),
+)
 
 
 def nav_for(actor: Actor | None) -> list[NavItem]:
