@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -107,6 +108,16 @@ class Settings(BaseSettings):
     geocoder_api_key: SecretStr | None = None
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_tile_attribution: str = "© OpenStreetMap contributors"
+    # Who runs the site, for the accessibility statement and the privacy notice (legally required).
+    site_operator: str | None = None
+    accessibility_feedback_email: str | None = None
+    accessibility_feedback_url: str | None = None
+    accessibility_authority: str | None = None  # unset: the national supervising authority
+    accessibility_authority_url: str = "https://www.saavutettavuusvaatimukset.fi"
+    accessibility_statement_date: date = date(2026, 12, 7)
+    privacy_controller: str | None = None
+    privacy_contact: str | None = None
+    privacy_dpo_contact: str | None = None
 
     # Referrals: notices by e-mail (SMTP) and SMS, timers and retention.
     smtp_host: str | None = None

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -46,11 +47,20 @@ from web.pages.handout import (
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import locate
 from web.pages.provider_facts import capacity_text, provider_facts
+from web.pages.site import catalogue_has_demo_data
 from web.pages.templating import is_htmx, render
 from web.pages.when import when_view
 
-router = APIRouter(include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _note_demo(request: Request, session: SessionDep) -> None:
+    """Every page says so while the catalogue holds demo data (base.html reads this)."""
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    request.state.demo_catalogue = catalogue_has_demo_data(session, settings.database_url)
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_note_demo)])
 LangPath = Annotated[str, Path(max_length=8)]
 PRINT_PER_PAGE = 100
 
@@ -567,3 +577,44 @@ def service_calendar(
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{service.id}.ics"'},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# About the site: the accessibility statement and the privacy notice
+# ---------------------------------------------------------------------------------------------
+
+
+def _about_context(request: Request, locale: str) -> dict[str, Any]:
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    return {
+        "operator": settings.site_operator,
+        "feedback_email": settings.accessibility_feedback_email,
+        "feedback_href": safe_href(settings.accessibility_feedback_url),
+        "authority": settings.accessibility_authority,
+        "authority_href": safe_href(settings.accessibility_authority_url),
+        "statement_date": settings.accessibility_statement_date,
+        "controller": settings.privacy_controller,
+        "privacy_contact": settings.privacy_contact,
+        "dpo_contact": settings.privacy_dpo_contact,
+        "log_client_ip": settings.log_client_ip,
+        "tile_host": urlsplit(settings.map_tile_url).hostname or "",
+        "base_url": _base_url(request),
+    }
+
+
+@router.get("/{lang}/accessibility")
+def accessibility_statement(request: Request, lang: LangPath) -> Response:
+    """Saavutettavuusseloste: what the Act on the Provision of Digital Services (306/2019) asks for."""
+    locale = _locale(lang)
+    context = _about_context(request, locale)
+    context["title"] = gettext(locale, "Accessibility statement")
+    return render(request, locale, "about/accessibility.html", context)
+
+
+@router.get("/{lang}/privacy")
+def privacy_notice(request: Request, lang: LangPath) -> Response:
+    """Tietosuojaseloste of the public pages (GDPR art. 13)."""
+    locale = _locale(lang)
+    context = _about_context(request, locale)
+    context["title"] = gettext(locale, "Privacy notice")
+    return render(request, locale, "about/privacy.html", context)

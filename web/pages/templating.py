@@ -17,10 +17,10 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from web.auth.csrf import csrf_headers, csrf_input
 from web.i18n import LOCALES, get_translations, gettext, locale_display_name
-from web.pages import content
+from web.pages import content, site
 from web.selfservice.labels import selfservice_globals
 from web.staff.templating import staff_globals
 
@@ -118,6 +118,13 @@ def language_links(request: Request, current: str, query: str | None = None) -> 
     return {code: f"/{code}/{tail}{query}" for code in LOCALES}
 
 
+def _site(request: Request, settings: Settings, locale: str) -> dict[str, Any]:
+    demo = getattr(request.state, "demo_catalogue", None)
+    if demo is None:  # a page rendered without a session (an error page): the last answer known
+        demo = site.last_known_demo(settings.database_url)
+    return {"demo": demo, "area": site.area_text(settings, locale)}
+
+
 def render(
     request: Request,
     locale: str,
@@ -134,6 +141,7 @@ def render(
         request=request,
         language_links=language_links(request, locale, query),
         map_tiles={"url": settings.map_tile_url, "attribution": settings.map_tile_attribution},
+        site=_site(request, settings, locale),
         **context,
     )
     response = HTMLResponse(body, status_code=status_code, headers=headers)

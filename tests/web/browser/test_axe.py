@@ -20,6 +20,8 @@ PAGE_TYPES = {
     "error": "/{lang}/services/00000000-0000-0000-0000-000000000001",
     "shortlist": "/{lang}/shortlist?{shortlist}",
     "shortlist-print": "/{lang}/shortlist/print?{shortlist}",
+    "accessibility": "/{lang}/accessibility",
+    "privacy": "/{lang}/privacy",
 }
 
 pytestmark = pytest.mark.browser
