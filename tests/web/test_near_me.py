@@ -4,6 +4,9 @@ nearest results in the area."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -12,6 +15,7 @@ from sqlmodel import Session
 from search.indexer import rebuild
 from tests.factories import make_location, make_organisation, make_service
 from tests.web.test_pages import get, names_in
+from web.pages import state as st
 
 
 @pytest.fixture(params=[False, True], ids=["page", "htmx"])
@@ -84,3 +88,27 @@ def test_a_place_outside_the_area_offers_the_nearest_in_the_area(
     # No distance limit: every result of the area, nearest first.
     assert names_in(body) == ["Järvenpään tuolijumppa", "Hyvinkään tuolijumppa", "Lahden tuolijumppa"]
     assert "Närmast först: Helsingfors" in body and "Inom 10 km" not in body
+
+
+def _map_points(body: str) -> list[dict[str, object]]:
+    found = re.search(r"<script type=\"application/json\" data-map-points>(.*?)</script>", body, re.S)
+    assert found is not None
+    return json.loads(found[1])
+
+
+def test_the_map_shows_every_hit_the_place_and_the_radius(
+    client: TestClient, towns: None, hx: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(st, "MAP_PER_PAGE", 1)  # one hit per page: the map must still show all three
+    status, body = get(client, "/fi/search?q=tuolijumppa&view=map", hx)
+    assert status == 200
+    assert len(names_in(body)) == 1 and "Sivu 1 / 3" in body
+    assert len(_map_points(body)) == 3 and "data-origin-lat" not in body
+    status, body = get(client, "/fi/search?where=15110&radius=50&view=map", hx)
+    assert status == 200 and len(_map_points(body)) == 1
+    assert 'data-origin-lat="60.9845" data-origin-lon="25.6492"' in body
+    assert 'data-origin-label="Haettu paikka: 15110 Lahti"' in body and 'data-radius-km="50"' in body
+    # Outside the area: the place, and no ring (no distance limit).
+    status, body = get(client, "/fi/search?where=Helsinki&view=map", hx)
+    assert 'data-origin-label="Haettu paikka: Helsinki"' in body and "data-radius-km" not in body
+    assert len(_map_points(body)) == 3

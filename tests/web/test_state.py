@@ -106,3 +106,9 @@ def test_any_state_survives_its_own_url(q: str, themes: list[str], free: bool | 
     again = st.state_from_params(parse_qs(url[1:], keep_blank_values=True))
     assert again.themes == state.themes and again.free == state.free and again.page == state.page
     assert again.q == " ".join(state.q.split()) or again.q == state.q.strip()
+
+
+def test_a_position_in_the_url_is_kept_to_about_100_m() -> None:
+    state = parse("lat=60.983472&lon=25.660129")
+    assert (state.lat, state.lon) == (60.983, 25.66)
+    assert st.query_string(state) == "?lat=60.983&lon=25.660"

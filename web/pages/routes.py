@@ -6,6 +6,7 @@ HX-Request header the same templates render only the part that changes.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -210,6 +211,47 @@ def _results_context(
     }
 
 
+MAP_HITS = 500  # the map shows the whole search up to this many activities (page weight)
+
+
+def _whole_map(
+    locale: str,
+    session: Session,
+    index: Any,
+    state: st.SearchState,
+    first: SearchResult,
+    place: ResolvedPlace,
+) -> dict[str, Any]:
+    """The map of every hit of the search (not only this page), the searched place and the radius."""
+    query = st.to_query(
+        st.with_changes(state, page=1),
+        lang=locale,
+        near=place.near,
+        per_page=100,
+        within_radius=not place.outside_area,
+    )
+    hits = []
+    for number in range(1, -(-min(first.total, MAP_HITS) // 100) + 1):
+        page = search_services(dataclasses.replace(query, page=number), session=session, index=index)
+        hits.extend(page.items)
+        if len(page.items) < 100:
+            break
+    hits = hits[:MAP_HITS]
+    origin = None
+    if place.near is not None:
+        origin = {
+            "lat": round(place.near[0], 5),
+            "lon": round(place.near[1], 5),
+            "label": place.label or "",
+            "radius_km": None if place.outside_area else state.radius_km,
+        }
+    return {
+        "map_points": views.map_points_of(hits, locale),
+        "map_origin": origin,
+        "map_shown": len(hits),
+    }
+
+
 @router.get("/{lang}/search")
 def search_page(request: Request, lang: LangPath, session: SessionDep, index: SearchIndexDep) -> Response:
     locale = _locale(lang)
@@ -220,6 +262,8 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
     canonical = st.query_string(state)
     context = _results_context(locale, session, state, result, place, base_url=_base_url(request))
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
+    if state.view is st.View.MAP and result.total:
+        context.update(_whole_map(locale, session, index, state, result, place))
     if is_htmx(request):
         return render(
             request,

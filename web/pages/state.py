@@ -162,6 +162,10 @@ def _float(params: Mapping[str, Sequence[str]], name: str, low: float, high: flo
     return value
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
     """Parse the query string (name -> every value given); raise InvalidInput on a bad value."""
     q = _one(params, "q")
@@ -186,8 +190,9 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
     where = _one(params, "where")
     if len(where) > 120:
         raise _invalid("where", where)
-    lat = _float(params, "lat", -90, 90)
-    lon = _float(params, "lon", -180, 180)
+    # A position is kept to about 100 m (three decimals): a shared link never pins down a home.
+    lat = _rounded(_float(params, "lat", -90, 90))
+    lon = _rounded(_float(params, "lon", -180, 180))
     if (lat is None) != (lon is None):
         raise _invalid("lat" if lat is None else "lon", "")
     return SearchState(
@@ -227,7 +232,7 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
     if state.where:
         params.append(("where", state.where))
     if state.lat is not None and state.lon is not None:
-        params.extend((("lat", f"{state.lat:.5f}"), ("lon", f"{state.lon:.5f}")))
+        params.extend((("lat", f"{state.lat:.3f}"), ("lon", f"{state.lon:.3f}")))
     if state.has_place and state.radius_km != DEFAULT_RADIUS_KM:
         params.append(("radius", str(state.radius_km)))
     params.extend(("list", code) for code in state.shortlist)

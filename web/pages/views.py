@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -177,6 +178,23 @@ def active_filters(
         )
         active.append(ActiveFilter(label, base + st.query_string(st.without_place(state))))
     return active
+
+
+def map_points_of(hits: Iterable[SearchHit], locale: str) -> str:
+    """Markers for every hit given (the whole search, not one page), as JSON like `map_points`."""
+    points = []
+    for hit in hits:
+        name = pick(dict(hit.name), locale)
+        for point in hit.points:
+            points.append(
+                {
+                    "name": name.text if name else "",
+                    "url": f"/{locale}/services/{hit.id}",
+                    "lat": point.latitude,
+                    "lon": point.longitude,
+                }
+            )
+    return json.dumps(points, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def map_points(hits: list[HitView]) -> str:

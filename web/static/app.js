@@ -39,8 +39,9 @@
         navigator.geolocation.getCurrentPosition(function (position) {
           var lat = form.querySelector("[data-lat]");
           var lon = form.querySelector("[data-lon]");
-          lat.value = position.coords.latitude.toFixed(5);
-          lon.value = position.coords.longitude.toFixed(5);
+          // Three decimals: about 100 m. The position goes into a URL that may be shared or saved.
+          lat.value = position.coords.latitude.toFixed(3);
+          lon.value = position.coords.longitude.toFixed(3);
           lat.disabled = false;
           lon.disabled = false;
           var where = form.querySelector("[name=where]");
@@ -110,6 +111,23 @@
           maxZoom: 18
         }).addTo(map);
         var box = L.latLngBounds(points.map(function (point) { return [point.lat, point.lon]; }));
+        // The searched place and the distance searched within, so the markers read as "near here".
+        var origin = null;
+        if (element.dataset.originLat && element.dataset.originLon) {
+          origin = [parseFloat(element.dataset.originLat), parseFloat(element.dataset.originLon)];
+          box.extend(origin);
+          if (element.dataset.radiusKm) {
+            var km = parseFloat(element.dataset.radiusKm);
+            L.circle(origin, { radius: km * 1000, fill: false, weight: 2, interactive: false }).addTo(map);
+            // The ring's box by hand: a circle knows its bounds only once the map has a view.
+            var dLat = km / 111.0, dLon = km / (111.32 * Math.cos(origin[0] * Math.PI / 180));
+            box.extend([origin[0] - dLat, origin[1] - dLon]);
+            box.extend([origin[0] + dLat, origin[1] + dLon]);
+          }
+          L.circleMarker(origin, { radius: 9, weight: 3, color: "#8a1c1c", fillOpacity: 0.9 })
+            .bindTooltip(element.dataset.originLabel || "", { permanent: false })
+            .addTo(map);
+        }
         // The view first: clusters need it. Several activities at one place make an empty box:
         // centre on it instead of zooming in forever.
         if (box.getNorthEast().equals(box.getSouthWest())) map.setView(box.getCenter(), 14);

@@ -129,7 +129,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory, live_server: LiveS
             headless=True,
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
-            geolocation={"latitude": 60.9830, "longitude": 25.6600},
+            geolocation={"latitude": 60.98347, "longitude": 25.66012},  # sent on rounded to 60.983, 25.660
             permissions=["geolocation"],
             locale="fi-FI",
         )
