@@ -192,3 +192,69 @@ def list_earlier_referrals(session: Session, referral: Referral, *, actor: Actor
         .order_by(col(Referral.created_at).desc())
         .limit(20)
     ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOption:
+    """A service a referrer may recommend, with the provider's word on room (None: not said)."""
+
+    service: Service
+    organisation: Organisation
+    capacity: str | None
+    accepts_referrals: bool | None
+
+
+def search_services(
+    session: Session,
+    *,
+    text: str,
+    municipality_code: str | None = None,
+    ids: Sequence[uuid.UUID] = (),
+    limit: int = 20,
+) -> list[ServiceOption]:
+    """Active services whose name holds the words (or the given ids), for the referral form."""
+    from app.catalogue.enums import ServiceStatus
+    from app.catalogue.models import ServiceArea
+    from app.catalogue.overlay import ServiceOverlay
+
+    statement = (
+        select(Service, Organisation, ServiceOverlay)
+        .join(Organisation, col(Organisation.id) == col(Service.organisation_id))
+        .outerjoin(ServiceOverlay, col(ServiceOverlay.service_id) == col(Service.id))
+        .where(col(Service.status) == ServiceStatus.ACTIVE)
+    )
+    if ids:
+        statement = statement.where(col(Service.id).in_(ids))
+    else:
+        words = [w for w in text.split() if w][:5]
+        if not words:
+            return []
+        for word in words:
+            pattern = f"%{word.replace('%', '').replace('_', '')}%"
+            statement = statement.where(
+                or_(
+                    col(Service.name_fi).ilike(pattern),
+                    col(Service.name_sv).ilike(pattern),
+                    col(Service.name_en).ilike(pattern),
+                    col(Organisation.name_fi).ilike(pattern),
+                )
+            )
+        if municipality_code:
+            statement = statement.where(
+                col(Service.id).in_(
+                    select(col(ServiceArea.service_id)).where(
+                        col(ServiceArea.municipality_code) == municipality_code
+                    )
+                )
+                | ~col(Service.id).in_(select(col(ServiceArea.service_id)))
+            )
+    rows = session.execute(statement.order_by(col(Service.name_fi)).limit(limit)).all()
+    return [
+        ServiceOption(
+            service=svc,
+            organisation=org,
+            capacity=overlay.capacity.value if overlay is not None and overlay.capacity is not None else None,
+            accepts_referrals=overlay.accepts_referrals if overlay is not None else None,
+        )
+        for svc, org, overlay in rows
+    ]

@@ -1,0 +1,67 @@
+"""Request-side helpers of the referral routes: the clock, the secret, the access log, sending after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from fastapi import Request
+from sqlmodel import Session
+
+from app.accounts.actor import Actor, ActorKind
+from app.audit.access import log_access
+from app.settings import Settings, get_settings
+from app.timeutil import utcnow
+from referrals.links import notice_link_for
+from referrals.models import Referral
+from referrals.notifications import dispatch_pending, senders_from_settings
+
+log = logging.getLogger(__name__)
+
+
+def settings_of(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+def secret_of(request: Request) -> str:
+    return settings_of(request).secret_key.get_secret_value()
+
+
+def now() -> datetime:
+    return utcnow()
+
+
+def log_referral_access(
+    session: Session, actor: Actor, referral: Referral, *, action: str, purpose: str, fields: Iterable[str]
+) -> None:
+    """Every staff read or change of a resident's data, in the access log (identifiers and field names)."""
+    if actor.kind not in (ActorKind.PERSON, ActorKind.API_CLIENT) or referral.anonymised_at is not None:
+        return
+    log_access(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="referral",
+        entity_id=referral.id,
+        subject_ref=f"referral:{referral.id}",
+        purpose=purpose,
+        fields=sorted(fields),
+    )
+
+
+def send_notices(request: Request) -> None:
+    """After the response (and the request's commit): send what the outbox holds. The tick retries failures."""
+    settings = settings_of(request)
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        return
+    try:
+        dispatch_pending(
+            lambda: Session(engine, expire_on_commit=False),
+            senders=senders_from_settings(settings),
+            link_for=notice_link_for(str(settings.base_url), settings.secret_key.get_secret_value()),
+            limit=50,
+        )
+    except Exception as exc:  # the outbox keeps them; `tarjotin referrals tick` sends them later
+        log.warning("sending referral notices after a request failed: %s", type(exc).__name__)

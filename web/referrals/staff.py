@@ -1,0 +1,350 @@
+"""The professional's, counsellor's, coordinator's and provider's referral pages under /staff/referrals.
+
+Thin: parse, call one use case, render. Sign-in is enforced by ActorDep on every route; what each
+actor sees and may do comes from referrals/policy.py, never from here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+from sqlmodel import Session
+
+from app.accounts.actor import Actor
+from app.accounts.models import Role
+from app.catalogue.models import Service
+from app.catalogue.queries import list_municipalities
+from app.db import get_session
+from app.errors import DomainError
+from app.i18n import gettext
+from referrals import queries, service
+from referrals.errors import ReferralNotFound
+from referrals.fields import CONSENT_FIELD_LABELS, NEED_LABELS, REASON_LABELS
+from referrals.links import format_code, resident_path
+from referrals.models import Referral
+from referrals.service import FieldErrors
+from referrals.status import (
+    ACTION_LABELS,
+    REASON_LABELS as OUTCOME_LABELS,
+    REASONS,
+    STATUS_LABELS,
+    Action,
+    Party,
+    ReferralKind,
+    ReferralStatus,
+)
+from web.auth import ActorDep
+from web.i18n import negotiate_locale
+from web.referrals import runtime
+from web.referrals.forms import IssueForm, date_of, issue_form_from, text_of, to_referral_input
+from web.referrals.views import allowed_actions, detail, is_overdue
+from web.referrals.schedule import recent_session_dates
+from web.staff.templating import render_staff
+
+router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+PER_PAGE = 50
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def _labels(locale: str) -> dict[str, Any]:
+    return {
+        "status_labels": {s.value: gettext(locale, label) for s, label in STATUS_LABELS.items()},
+        "action_labels": {a.value: gettext(locale, label) for a, label in ACTION_LABELS.items()},
+        "reason_labels": {k: gettext(locale, v) for k, v in REASON_LABELS.items()},
+        "need_labels": {k: gettext(locale, v) for k, v in NEED_LABELS.items()},
+        "outcome_labels": {str(k): gettext(locale, v) for k, v in OUTCOME_LABELS.items()},
+        "field_labels": {k: gettext(locale, v) for k, v in CONSENT_FIELD_LABELS.items()},
+    }
+
+
+def _views_for(actor: Actor) -> list[queries.ListView]:
+    views = []
+    if actor.has_role(Role.REFERRER):
+        views.append(queries.ListView.MINE)
+        if actor.units_with(Role.REFERRER):
+            views.append(queries.ListView.UNIT)
+    if actor.has_role(Role.PROVIDER_CONTACT, Role.PROVIDER_ADMIN, Role.COORDINATOR, Role.EXERCISE_COUNSELLOR):
+        views.append(queries.ListView.INBOX)
+    return views
+
+
+@router.get("")
+def list_page(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    view: queries.ListView | None = None,
+    status: Annotated[list[ReferralStatus] | None, Query()] = None,
+    overdue: bool = False,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    """My referrals, my unit's, or my inbox; overdue ones marked."""
+    views = _views_for(actor)
+    chosen = view or (views[0] if views else queries.ListView.ALL)
+    today = service.local_today(runtime.now())
+    rows, total = queries.list_referrals(
+        session,
+        actor=actor,
+        filters=queries.ReferralFilter(view=chosen, statuses=tuple(status or ()), overdue_on=today if overdue else None),
+        limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+    )
+    items = []
+    for referral in rows:
+        shown = detail(session, actor, referral).fields
+        runtime.log_referral_access(session, actor, referral, action="read", purpose="referral.list", fields=shown & {"name"})
+        items.append(
+            {
+                "referral": referral,
+                "name": referral.resident_name if "name" in shown else None,
+                "overdue": is_overdue(referral, today),
+            }
+        )
+    locale = negotiate_locale(request)
+    return render_staff(
+        request,
+        "referrals/staff_list.html",
+        {
+            "title": gettext(locale, "Referrals"),
+            "views": views,
+            "view": chosen,
+            "items": items,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PER_PAGE)),
+            "status_filter": [s.value for s in status or ()],
+            "overdue": overdue,
+            "statuses": list(ReferralStatus),
+            "can_issue": actor.has_role(Role.REFERRER),
+            **_labels(locale),
+        },
+    )
+
+
+def _issue_context(request: Request, session: Session, actor: Actor, form: IssueForm, errors: dict[str, str]) -> dict[str, Any]:
+    locale = negotiate_locale(request)
+    chosen = queries.search_services(session, text="", ids=form.service_ids) if form.service_ids else []
+    found = (
+        [o for o in queries.search_services(session, text=form.q, municipality_code=form.municipality or None) if o.service.id not in form.service_ids]
+        if form.q
+        else []
+    )
+    organisations = {o.organisation.id: o.organisation for o in chosen}
+    settings = runtime.settings_of(request)
+    return {
+        "title": gettext(locale, "New referral"),
+        "form": form,
+        "errors": {k: gettext(locale, v) for k, v in errors.items()},
+        "chosen": chosen,
+        "found": found,
+        "searched": bool(form.q),
+        "consent_organisations": list(organisations.values()),
+        "municipalities": list_municipalities(session),
+        "referrer_organisations": sorted({g.organisation_id for g in actor.grants if g.role is Role.REFERRER}, key=str),
+        "default_respond_by": (service.local_today(runtime.now()) + timedelta(days=settings.referral_response_days)).isoformat(),
+        "kinds": [k.value for k in ReferralKind],
+        "channels": ["phone", "sms", "email", "professional", "paper"],
+        **_labels(locale),
+    }
+
+
+@router.get("/new")
+def new_page(
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    service_id: Annotated[list[uuid.UUID] | None, Query(alias="service")] = None,
+) -> Response:
+    service.referrer_grant(actor, None)
+    form = IssueForm(service_ids=list(service_id or [])[:5])
+    form.consent_organisations = [o.organisation.id for o in queries.search_services(session, text="", ids=form.service_ids)]
+    return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, {}))
+
+
+@router.post("/new")
+def issue_page(request: Request, actor: ActorDep, session: SessionDep, data: FormDep, background: BackgroundTasks) -> Response:
+    """One form, three buttons: search activities (no JavaScript needed), issue with consent, or give an
+    activity card without consent."""
+    service.referrer_grant(actor, None)
+    form = issue_form_from(data)
+    op = text_of(data, "op", 16)
+    locale = negotiate_locale(request)
+    if op == "card":
+        try:
+            card = service.give_activity_card(
+                session,
+                actor=actor,
+                kind=ReferralKind(form.kind) if form.kind in {k.value for k in ReferralKind} else ReferralKind.WELFARE,
+                service_ids=form.service_ids,
+                reasons=form.reasons,
+                municipality_code=form.municipality or None,
+                sms_to=form.sms_card_to or None,
+                now=runtime.now(),
+            )
+        except DomainError as exc:
+            session.rollback()
+            context = _issue_context(request, session, actor, form, {"card": exc.message})
+            return render_staff(request, "referrals/staff_new.html", context, status_code=422)
+        background.add_task(runtime.send_notices, request)
+        options = queries.search_services(session, text="", ids=[uuid.UUID(s) for s in card.service_ids])
+        return render_staff(
+            request, "referrals/staff_card.html", {"title": gettext(locale, "Activity card"), "options": options, "sent_by_sms": card.channel == "sms"}
+        )
+    if op != "issue":
+        if form.service_ids and not form.consent_organisations:
+            form.consent_organisations = [o.organisation.id for o in queries.search_services(session, text="", ids=form.service_ids)]
+        return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, {}))
+    data_in, errors = to_referral_input(form)
+    if data_in is None:
+        return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, errors), status_code=422)
+    settings = runtime.settings_of(request)
+    try:
+        issued = service.issue_referral(
+            session, actor=actor, data=data_in, now=runtime.now(), secret=runtime.secret_of(request), response_days=settings.referral_response_days
+        )
+    except FieldErrors as exc:
+        session.rollback()
+        return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, exc.errors), status_code=422)
+    runtime.log_referral_access(session, actor, issued.referral, action="change", purpose="referral.issue", fields=("name",))
+    background.add_task(runtime.send_notices, request)
+    return _issued_page(request, session, issued.referral, issued.short_code, issued.link_token)
+
+
+def _issued_page(request: Request, session: Session, referral: Referral, code: str, token: str) -> Response:
+    locale = negotiate_locale(request)
+    link = str(runtime.settings_of(request).base_url).rstrip("/") + resident_path(token)
+    return render_staff(
+        request,
+        "referrals/staff_issued.html",
+        {
+            "title": gettext(locale, "Referral issued"),
+            "referral": referral,
+            "code": format_code(code),
+            "link": link,
+            "qr": segno.make(link, error="m").svg_inline(scale=4, title=gettext(locale, "QR code of the referral link")),
+            "services": queries.list_targets(session, referral),
+            **_labels(locale),
+        },
+    )
+
+
+@router.get("/{referral_id}")
+def detail_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session: SessionDep, error: str | None = None) -> Response:
+    referral = queries.get_referral(session, referral_id, actor=actor)
+    return _detail(request, session, actor, referral)
+
+
+def _detail(request: Request, session: Session, actor: Actor, referral: Referral, *, error: str | None = None, status_code: int = 200) -> Response:
+    locale = negotiate_locale(request)
+    view = detail(session, actor, referral)
+    runtime.log_referral_access(session, actor, referral, action="read", purpose="referral", fields=view.fields)
+    targets = queries.list_targets(session, referral)
+    if view.parties == frozenset({Party.PROVIDER}):
+        targets = [(t, s) for t, s in targets if s.id == referral.chosen_service_id]
+    chosen = session.get(Service, referral.chosen_service_id) if referral.chosen_service_id else None
+    today = service.local_today(runtime.now())
+    earlier = (
+        queries.list_earlier_referrals(session, referral, actor=actor)
+        if view.parties & {Party.REFERRER, Party.COORDINATOR}
+        else []
+    )
+    return render_staff(
+        request,
+        "referrals/staff_detail.html",
+        {
+            "title": gettext(locale, "Referral"),
+            "referral": referral,
+            "view": view,
+            "fields": view.fields,
+            "targets": targets,
+            "chosen": chosen,
+            "attendance": queries.list_attendance(session, referral),
+            "follow_ups": queries.list_follow_ups(session, referral),
+            "actions": [a for a in allowed_actions(referral, view.parties)],
+            "reasons": {a.value: [m.value for m in REASONS[a]] for a in REASONS},
+            "session_dates": recent_session_dates(chosen, today) if chosen is not None else [],
+            "today": today.isoformat(),
+            "overdue": is_overdue(referral, today),
+            "earlier": earlier,
+            "error": error,
+            "is_referrer": Party.REFERRER in view.parties or Party.COORDINATOR in view.parties,
+            **_labels(locale),
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/{referral_id}/act")
+def act_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session: SessionDep, data: FormDep, background: BackgroundTasks) -> Response:
+    """Every action on a referral, from its page (a form per action)."""
+    referral = queries.get_referral(session, referral_id, actor=actor, for_update=True)
+    action_text = text_of(data, "action", 32)
+    version_text = text_of(data, "version", 10)
+    locale = negotiate_locale(request)
+    try:
+        action = Action(action_text)
+    except ValueError:
+        return _detail(request, session, actor, referral, error=gettext(locale, "Choose one of the options."), status_code=422)
+    version = int(version_text) if version_text.isdigit() else None
+    now = runtime.now()
+    try:
+        if action is Action.CHOOSE:
+            try:
+                service_id = uuid.UUID(text_of(data, "service_id", 40))
+            except ValueError:
+                return _detail(request, session, actor, referral, error=gettext(locale, "Choose one of the recommended activities."), status_code=422)
+            service.choose_service(session, referral, actor=actor, service_id=service_id, now=now, expected_version=version)
+        elif action is Action.ATTEND:
+            session_on = date_of(data, "session_on") or date_of(data, "other_date")
+            if session_on is None:
+                return _detail(request, session, actor, referral, error=gettext(locale, "Give the date as 2026-12-31."), status_code=422)
+            service.record_attendance(
+                session, referral, actor=actor, session_on=session_on, attended=text_of(data, "attended", 4) != "no", now=now, expected_version=version
+            )
+        else:
+            service.act(
+                session,
+                referral,
+                action,
+                actor=actor,
+                now=now,
+                reason=text_of(data, "reason", 40) or None,
+                note=text_of(data, "note", 2000) or None,
+                expected_version=version,
+            )
+    except DomainError as exc:
+        session.rollback()
+        referral = queries.get_referral(session, referral_id, actor=actor)
+        status = 409 if exc.code in ("stale_version", "transition_not_allowed") else 403 if exc.code == "not_a_party" else 422
+        return _detail(request, session, actor, referral, error=gettext(locale, exc.message, **exc.params), status_code=status)
+    runtime.log_referral_access(session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=())
+    background.add_task(runtime.send_notices, request)
+    try:
+        queries.get_referral(session, referral_id, actor=actor)
+    except ReferralNotFound:
+        # Withdrawn consent ended this provider's access.
+        return RedirectResponse("/staff/referrals?done=withdrawn", status_code=303)
+    return RedirectResponse(f"/staff/referrals/{referral_id}", status_code=303)
+
+
+@router.post("/{referral_id}/code")
+def new_code(referral_id: uuid.UUID, request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    """A new short code for the resident (the old one stops working); shown once, to print or read out."""
+    from referrals.links import link_token
+
+    referral = queries.get_referral(session, referral_id, actor=actor)
+    code = service.reissue_code(session, referral, actor=actor, secret=runtime.secret_of(request))
+    return _issued_page(request, session, referral, code, link_token(referral.id, runtime.secret_of(request)))
