@@ -93,7 +93,7 @@ def local_today(now: datetime) -> date:
 # --- the one transition -----------------------------------------------------------------------------------------
 
 
-def _reopen_target(session: Session, referral: Referral) -> ReferralStatus:
+def reopen_target(session: Session, referral: Referral) -> ReferralStatus:
     """The open state the referral was in when it was closed."""
     event = session.scalars(
         select(ReferralEvent)
@@ -150,7 +150,7 @@ def transition(
         raise NoteRequired()
 
     source = referral.status
-    target = _reopen_target(session, referral) if action is Action.REOPEN else (rule.target or source)
+    target = reopen_target(session, referral) if action is Action.REOPEN else (rule.target or source)
     party = next(p for p in _PARTY_ORDER if p in acting)
 
     if apply is not None:

@@ -15,6 +15,7 @@ from web.api import search as search_api
 from web.errors import install_error_handlers
 from web.middleware import install_middleware
 from web.pages import install_pages
+from web.referrals import install_referrals
 from web.selfservice import install_selfservice
 from web.staff import install_staff
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_api.router)
     install_staff(app, settings)
     install_selfservice(app)
+    install_referrals(app)
     # Pages last: their /{lang}/ routes must not shadow the API.
     install_pages(app)
     install_middleware(app, settings)

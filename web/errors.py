@@ -65,8 +65,15 @@ def status_for(error: DomainError) -> int:
 
 
 def message_of(error: DomainError, locale: str) -> str:
-    """A domain error's message in the reader's language (also for a form shown again with its error)."""
-    return gettext(locale, error.message, **error.params)
+    """A domain error's message in the reader's language (also for a form shown again with its error).
+
+    A parameter that is itself a message (a state's name) is translated too; other values pass unchanged.
+    """
+    params = {
+        key: gettext(locale, value) if isinstance(value, str) else value
+        for key, value in error.params.items()
+    }
+    return gettext(locale, error.message, **params)
 
 
 def wants_json(request: Request) -> bool:

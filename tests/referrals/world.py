@@ -10,7 +10,8 @@ from datetime import UTC, datetime, time
 from sqlmodel import Session
 
 from app.accounts.actor import Actor, Grant
-from app.accounts.models import Membership, Role, UserAccount
+from app.accounts.models import ApiClient, Membership, Role, Unit, UserAccount
+from app.accounts.tokens import client_token, hash_secret, new_client_secret
 from app.catalogue.enums import OrganisationKind
 from app.catalogue.models import Organisation, Service
 from referrals.models import ConsentMethod, ContactChannel
@@ -46,6 +47,7 @@ class World:
     admin: Actor
     client: Actor
     other_client: Actor
+    client_tokens: dict[str, str]
 
 
 def _user(session: Session, name: str, email: str, grants: list[Grant]) -> Actor:
@@ -55,9 +57,28 @@ def _user(session: Session, name: str, email: str, grants: list[Grant]) -> Actor
     session.add(user)
     session.flush()
     for grant in grants:
-        session.add(Membership(user_id=user.id, organisation_id=grant.organisation_id, role=grant.role))
+        session.add(
+            Membership(
+                user_id=user.id, organisation_id=grant.organisation_id, role=grant.role, unit_id=grant.unit_id
+            )
+        )
     session.flush()
     return Actor.person(user.id, grants, display_name=name)
+
+
+def _client(session: Session, name: str, organisation_id: uuid.UUID) -> tuple[Actor, str]:
+    secret = new_client_secret()
+    client = ApiClient(
+        name=name,
+        organisation_id=organisation_id,
+        role=Role.REFERRER,
+        secret_hash=hash_secret(secret),
+        expires_at=NOW.replace(year=2030),
+    )
+    session.add(client)
+    session.flush()
+    actor = Actor.api_client(client.id, [Grant(organisation_id, Role.REFERRER)], name=name)
+    return actor, client_token(client.id, secret)
 
 
 def make_world(session: Session) -> World:
@@ -91,8 +112,11 @@ def make_world(session: Session) -> World:
     )
     second_service = make_service(session, organisation=ngo, name_fi="Kävelyryhmä")
     other_service = make_service(session, organisation=other_ngo, name_fi="Kuntosali")
-    unit = uuid.uuid4()
-    other_unit = uuid.uuid4()
+    unit_row = Unit(organisation_id=county.id, name="Lahden terveysasema, hoitajat")
+    other_unit_row = Unit(organisation_id=county.id, name="Hollolan terveysasema")
+    session.add_all([unit_row, other_unit_row])
+    session.flush()
+    unit, other_unit = unit_row.id, other_unit_row.id
     referrer = _user(session, "Hoitaja Heli", "heli@example.org", [Grant(county.id, Role.REFERRER, unit)])
     colleague = _user(
         session, "Fysioterapeutti Pia", "pia@example.org", [Grant(county.id, Role.REFERRER, unit)]
@@ -117,8 +141,8 @@ def make_world(session: Session) -> World:
         session, "Analyytikko Anna", "anna@example.org", [Grant(municipality.id, Role.MUNICIPAL_ANALYST)]
     )
     admin = _user(session, "Ylläpitäjä Ylva", "ylva@example.org", [Grant(county.id, Role.ADMIN)])
-    client = Actor.api_client(uuid.uuid4(), [Grant(county.id, Role.REFERRER)], name="EHR")
-    other_client = Actor.api_client(uuid.uuid4(), [Grant(other_ngo.id, Role.REFERRER)], name="Other EHR")
+    client, client_bearer = _client(session, "EHR", county.id)
+    other_client, other_bearer = _client(session, "Other EHR", other_ngo.id)
     return World(
         county,
         ngo,
@@ -139,6 +163,7 @@ def make_world(session: Session) -> World:
         admin,
         client,
         other_client,
+        {"client": client_bearer, "other_client": other_bearer},
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from app.db import get_session
@@ -18,10 +19,11 @@ from app.errors import InvalidInput
 from referrals import queries, service
 from referrals.errors import ReferralNotFound
 from referrals.links import resident_path
-from referrals.service import ConsentInput, ExercisePlan, ReferralInput, ResidentInput
+from referrals.service import ConsentInput, ExercisePlan, FieldErrors, ReferralInput, ResidentInput
 from referrals.status import Action, ReferralKind, ReferralStatus
 from web.api.schemas import ErrorOut
 from web.auth import ActorDep
+from web.i18n import gettext, negotiate_locale
 from web.referrals import runtime
 from web.referrals.schemas import IssuedOut, ReferralIn, ReferralOut, ReferralPage, TransitionIn
 from web.referrals.views import action_for, detail, referral_out, summary_out
@@ -79,19 +81,36 @@ def to_input(body: ReferralIn) -> ReferralInput:
 @router.post("", status_code=201, response_model=IssuedOut, responses=ERRORS)
 def issue(
     body: ReferralIn, request: Request, actor: ActorDep, session: SessionDep, background: BackgroundTasks
-) -> IssuedOut:
+) -> IssuedOut | JSONResponse:
     """Issue a referral with the resident's consent. The answer carries what the printed referral needs."""
     settings = runtime.settings_of(request)
-    issued = service.issue_referral(
-        session,
-        actor=actor,
-        data=to_input(body),
-        now=runtime.now(),
-        secret=runtime.secret_of(request),
-        response_days=settings.referral_response_days,
-    )
+    try:
+        issued = service.issue_referral(
+            session,
+            actor=actor,
+            data=to_input(body),
+            now=runtime.now(),
+            secret=runtime.secret_of(request),
+            response_days=settings.referral_response_days,
+        )
+    except FieldErrors as exc:
+        # Every problem at once, each under the body's own field name.
+        locale = negotiate_locale(request)
+        details = [
+            {"parameter": name, "message": gettext(locale, message)} for name, message in exc.errors.items()
+        ]
+        return JSONResponse(
+            status_code=422,
+            content={
+                "error": exc.code,
+                "message": " ".join(d["message"] for d in details),
+                "details": details,
+            },
+        )
     view = detail(session, actor, issued.referral)
-    runtime.log_referral_access(session, actor, issued.referral, action="change", purpose="referral.issue", fields=view.fields)
+    runtime.log_referral_access(
+        session, actor, issued.referral, action="change", purpose="referral.issue", fields=view.fields
+    )
     background.add_task(runtime.send_notices, request)
     out = referral_out(session, view)
     return IssuedOut(
@@ -105,7 +124,9 @@ def issue(
 def list_referrals(
     actor: ActorDep,
     session: SessionDep,
-    status: Annotated[list[ReferralStatus] | None, Query(description="Only these states (repeat the parameter).")] = None,
+    status: Annotated[
+        list[ReferralStatus] | None, Query(description="Only these states (repeat the parameter).")
+    ] = None,
     kind: ReferralKind | None = None,
     view: Annotated[
         queries.ListView, Query(description="all, mine (issued by me), unit (my units'), inbox (to me)")
@@ -142,7 +163,9 @@ def get_referral(referral_id: uuid.UUID, actor: ActorDep, session: SessionDep) -
     """One referral with only the fields the caller may see (a provider: those the consent names)."""
     referral = queries.get_referral(session, referral_id, actor=actor)
     view = detail(session, actor, referral)
-    runtime.log_referral_access(session, actor, referral, action="read", purpose="referral", fields=view.fields)
+    runtime.log_referral_access(
+        session, actor, referral, action="read", purpose="referral", fields=view.fields
+    )
     return referral_out(session, view)
 
 
@@ -158,7 +181,8 @@ def post_transition(
     """Move the referral to another state, if the caller's relation and its present state allow it."""
     referral = queries.get_referral(session, referral_id, actor=actor, for_update=True)
     parties = detail(session, actor, referral).parties
-    action = action_for(body.to, body.reason, referral, parties)
+    reopen_to = service.reopen_target(session, referral) if referral.status.is_closed else None
+    action = action_for(body.to, body.reason, referral, parties, reopen_to=reopen_to)
     now = runtime.now()
     if action is Action.CHOOSE:
         if body.service_id is None:
@@ -192,7 +216,9 @@ def post_transition(
             expected_version=body.version,
         )
     view = detail(session, actor, referral)
-    runtime.log_referral_access(session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=())
+    runtime.log_referral_access(
+        session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=()
+    )
     background.add_task(runtime.send_notices, request)
     # A provider who recorded the resident's withdrawal has no access any more: the answer says only the state.
     return referral_out(session, view)

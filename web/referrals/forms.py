@@ -9,7 +9,6 @@ from datetime import date
 from starlette.datastructures import FormData
 
 from app.errors import N_
-
 from referrals.fields import DEFAULT_CONSENT_FIELDS
 from referrals.models import ActivityLevel, ConsentMethod, ContactChannel
 from referrals.service import ConsentInput, ExercisePlan, ReferralInput, ResidentInput
@@ -116,10 +115,18 @@ def to_referral_input(form: IssueForm) -> tuple[ReferralInput | None, dict[str, 
     kind = ReferralKind(form.kind) if form.kind in {k.value for k in ReferralKind} else None
     if kind is None:
         errors["kind"] = N_("Choose the kind of referral.")
-    channel = ContactChannel(form.contact_channel) if form.contact_channel in {c.value for c in ContactChannel} else None
+    channel = (
+        ContactChannel(form.contact_channel)
+        if form.contact_channel in {c.value for c in ContactChannel}
+        else None
+    )
     if channel is None:
         errors["contact_channel"] = N_("Choose how the resident wants to be contacted.")
-    method = ConsentMethod(form.consent_method) if form.consent_method in {m.value for m in ConsentMethod} else None
+    method = (
+        ConsentMethod(form.consent_method)
+        if form.consent_method in {m.value for m in ConsentMethod}
+        else None
+    )
     if method is None:
         errors["consent_method"] = N_("Choose how consent was given.")
     birth_year = int(form.birth_year) if form.birth_year.isascii() and form.birth_year.isdigit() else None
@@ -137,7 +144,11 @@ def to_referral_input(form: IssueForm) -> tuple[ReferralInput | None, dict[str, 
             follow_ups.append(date.fromisoformat(text))
         except ValueError:
             errors["follow_up_dates"] = N_("Give the date as 2026-12-31.")
-    level = ActivityLevel(form.activity_level) if form.activity_level in {a.value for a in ActivityLevel} else None
+    level = (
+        ActivityLevel(form.activity_level)
+        if form.activity_level in {a.value for a in ActivityLevel}
+        else None
+    )
     organisation_id = None
     if form.organisation_id:
         try:
@@ -182,4 +193,3 @@ def to_referral_input(form: IssueForm) -> tuple[ReferralInput | None, dict[str, 
         ),
         {},
     )
-

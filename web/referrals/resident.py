@@ -7,7 +7,7 @@ the professional can do every step for the resident on the staff side instead.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,6 +23,7 @@ from referrals.errors import CodeLocked, CodeRejected, LinkInvalid
 from referrals.links import referral_id_from_token
 from referrals.models import Referral
 from referrals.status import STATUS_LABELS, Action, ReferralStatus
+from web.errors import message_of
 from web.i18n import LOCALES, gettext
 from web.pages import content
 from web.pages.templating import render
@@ -48,7 +49,11 @@ def _referral(request: Request, session: Session, token: str) -> Referral:
         token, runtime.secret_of(request), max_age_seconds=settings.referral_link_days * 86400
     )
     referral = session.get(Referral, referral_id)
-    if referral is None or referral.anonymised_at is not None or referral.status is ReferralStatus.ENTERED_IN_ERROR:
+    if (
+        referral is None
+        or referral.anonymised_at is not None
+        or referral.status is ReferralStatus.ENTERED_IN_ERROR
+    ):
         raise LinkInvalid()
     return referral
 
@@ -66,16 +71,24 @@ def _resident(request: Request, referral: Referral) -> Actor | None:
     return Actor.resident(referral.id, locale=referral.resident_locale)
 
 
-def _services(session: Session, referral: Referral, lang: str) -> list[dict[str, object]]:
+def _services(session: Session, referral: Referral, lang: str) -> list[dict[str, Any]]:
     out = []
     for target, svc in queries.list_targets(session, referral):
         places = [
-            {"name": content.local(sal.location, "name", lang), "address": sal.location.street_address_fi, "post_office": sal.location.post_office_fi}
+            {
+                "name": content.local(sal.location, "name", lang),
+                "address": sal.location.street_address_fi,
+                "post_office": sal.location.post_office_fi,
+            }
             for sal in svc.service_at_locations
             if sal.location is not None
         ]
         sessions = [
-            {"days": content.day_names(s.byday, lang), "opens": content.clock(s.opens_at), "closes": content.clock(s.closes_at)}
+            {
+                "days": content.day_names(s.byday, lang),
+                "opens": content.clock(s.opens_at),
+                "closes": content.clock(s.closes_at),
+            }
             for s in svc.schedules
             if s.byday
         ]
@@ -93,12 +106,24 @@ def _services(session: Session, referral: Referral, lang: str) -> list[dict[str,
     return out
 
 
-def _page(request: Request, session: Session, lang: str, token: str, referral: Referral, *, error: str | None = None, status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    session: Session,
+    lang: str,
+    token: str,
+    referral: Referral,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     resident = _resident(request, referral)
     if resident is None:
         return render(
-            request, lang, "referrals/resident_code.html",
-            {"title": gettext(lang, "Your referral"), "token": token, "error": error}, status_code=status_code,
+            request,
+            lang,
+            "referrals/resident_code.html",
+            {"title": gettext(lang, "Your referral"), "token": token, "error": error},
+            status_code=status_code,
         )
     actions = allowed_actions(referral, frozenset({service.Party.RESIDENT}))
     return render(
@@ -135,14 +160,28 @@ def referral_page(lang: Lang, token: TokenPath, request: Request, session: Sessi
 
 
 @router.post("/{lang}/r/{token}")
-def give_code(lang: Lang, token: TokenPath, request: Request, session: SessionDep, code: Annotated[str, Form(max_length=40)] = "") -> Response:
+def give_code(
+    lang: Lang,
+    token: TokenPath,
+    request: Request,
+    session: SessionDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
     referral = _referral(request, session, token)
     try:
         service.verify_code(session, referral, code, now=runtime.now(), secret=runtime.secret_of(request))
     except (CodeRejected, CodeLocked) as exc:
         # Rendered, not raised: the failed attempt must be committed to count.
         status = 429 if isinstance(exc, CodeLocked) else 422
-        return _page(request, session, lang, token, referral, error=gettext(lang, exc.message, **exc.params), status_code=status)
+        return _page(
+            request,
+            session,
+            lang,
+            token,
+            referral,
+            error=message_of(exc, lang),
+            status_code=status,
+        )
     response = RedirectResponse(f"/{lang}/r/{token}", status_code=303)
     response.set_cookie(
         COOKIE,
@@ -171,22 +210,48 @@ def act(
     referral = _referral(request, session, token)
     resident = _resident(request, referral)
     if resident is None:
-        return _page(request, session, lang, token, referral, error=gettext(lang, "Give the code again to continue."), status_code=401)
+        return _page(
+            request,
+            session,
+            lang,
+            token,
+            referral,
+            error=gettext(lang, "Give the code again to continue."),
+            status_code=401,
+        )
     now = runtime.now()
     try:
         if action == Action.CHOOSE.value and service_id is not None:
             if session.get(Service, service_id) is None:
                 raise LinkInvalid()
-            service.choose_service(session, referral, actor=resident, service_id=service_id, now=now, expected_version=version)
+            service.choose_service(
+                session, referral, actor=resident, service_id=service_id, now=now, expected_version=version
+            )
         elif action == Action.REFUSE.value:
             service.act(session, referral, Action.REFUSE, actor=resident, now=now, expected_version=version)
         elif action == Action.WITHDRAW_CONSENT.value:
             service.withdraw_consent(session, referral, actor=resident, now=now, expected_version=version)
         else:
-            return _page(request, session, lang, token, referral, error=gettext(lang, "Choose one of the options."), status_code=422)
+            return _page(
+                request,
+                session,
+                lang,
+                token,
+                referral,
+                error=gettext(lang, "Choose one of the options."),
+                status_code=422,
+            )
     except DomainError as exc:
         session.rollback()
         referral = _referral(request, session, token)
-        return _page(request, session, lang, token, referral, error=gettext(lang, exc.message, **exc.params), status_code=409)
+        return _page(
+            request,
+            session,
+            lang,
+            token,
+            referral,
+            error=message_of(exc, lang),
+            status_code=409,
+        )
     background.add_task(runtime.send_notices, request)
     return RedirectResponse(f"/{lang}/r/{token}?done={action}", status_code=303)

@@ -22,11 +22,20 @@ def recent_session_dates(service: Service, today: date, *, weeks: int = 8, limit
             continue
         first = schedule.dtstart or schedule.valid_from or start
         try:
-            recurrence = rrulestr(rule, dtstart=datetime.combine(max(first, start) if schedule.rrule is None else first, datetime.min.time()))
+            recurrence = rrulestr(
+                rule,
+                dtstart=datetime.combine(
+                    max(first, start) if schedule.rrule is None else first, datetime.min.time()
+                ),
+            )
         except (ValueError, TypeError):
             continue
         excluded = set(schedule.exdates)
-        for occurrence in recurrence.between(datetime.combine(start, datetime.min.time()), datetime.combine(today, datetime.max.time()), inc=True):
+        for occurrence in recurrence.between(
+            datetime.combine(start, datetime.min.time()),
+            datetime.combine(today, datetime.max.time()),
+            inc=True,
+        ):
             day = occurrence.date()
             if day.isoformat() not in excluded and (schedule.until is None or day <= schedule.until):
                 found.add(day)

@@ -37,10 +37,14 @@ class ResidentIn(BaseModel):
         description="phone, sms, email, professional (via the referring professional) or paper (none: the "
         "printed referral only)."
     )
-    contact_time: str | None = Field(None, max_length=200, description="When the resident prefers to be contacted.")
+    contact_time: str | None = Field(
+        None, max_length=200, description="When the resident prefers to be contacted."
+    )
     municipality: str = Field(pattern=r"^\d{3}$", description="3-digit municipality code, e.g. 398 (Lahti).")
     birth_year: int | None = Field(None, ge=1900, le=2100, description="Needed for an exercise referral.")
-    language: Literal["fi", "sv", "en"] = Field("fi", description="Language of the resident's messages and pages.")
+    language: Literal["fi", "sv", "en"] = Field(
+        "fi", description="Language of the resident's messages and pages."
+    )
 
 
 class ConsentIn(BaseModel):
@@ -131,7 +135,12 @@ class TransitionIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {"to": "accepted", "version": 3},
-                {"to": "declined", "reason": "no_capacity", "note": "The group is full until March.", "version": 3},
+                {
+                    "to": "declined",
+                    "reason": "no_capacity",
+                    "note": "The group is full until March.",
+                    "version": 3,
+                },
                 {"to": "in_progress", "session_on": "2026-12-08", "attended": True, "version": 5},
                 {"to": "completed", "reason": "continues_independently", "version": 7},
                 {"to": "cancelled", "reason": "consent_withdrawn", "version": 4},
@@ -210,7 +219,9 @@ class ReferralOut(BaseModel):
 
 
 class IssuedOut(ReferralOut):
-    resident_link: str = Field(description="The resident's link; by itself it shows nothing without the code.")
+    resident_link: str = Field(
+        description="The resident's link; by itself it shows nothing without the code."
+    )
     short_code: str = Field(description="Print it or read it out to the resident. Shown only now.")
 
 

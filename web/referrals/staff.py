@@ -7,14 +7,14 @@ actor sees and may do comes from referrals/policy.py, never from here.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role
@@ -31,7 +31,6 @@ from referrals.models import Referral
 from referrals.service import FieldErrors
 from referrals.status import (
     ACTION_LABELS,
-    REASON_LABELS as OUTCOME_LABELS,
     REASONS,
     STATUS_LABELS,
     Action,
@@ -39,12 +38,16 @@ from referrals.status import (
     ReferralKind,
     ReferralStatus,
 )
+from referrals.status import (
+    REASON_LABELS as OUTCOME_LABELS,
+)
 from web.auth import ActorDep
+from web.errors import message_of
 from web.i18n import negotiate_locale
 from web.referrals import runtime
 from web.referrals.forms import IssueForm, date_of, issue_form_from, text_of, to_referral_input
-from web.referrals.views import allowed_actions, detail, is_overdue
 from web.referrals.schedule import recent_session_dates
+from web.referrals.views import allowed_actions, detail, is_overdue
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
@@ -98,14 +101,18 @@ def list_page(
     rows, total = queries.list_referrals(
         session,
         actor=actor,
-        filters=queries.ReferralFilter(view=chosen, statuses=tuple(status or ()), overdue_on=today if overdue else None),
+        filters=queries.ReferralFilter(
+            view=chosen, statuses=tuple(status or ()), overdue_on=today if overdue else None
+        ),
         limit=PER_PAGE,
         offset=(page - 1) * PER_PAGE,
     )
     items = []
     for referral in rows:
         shown = detail(session, actor, referral).fields
-        runtime.log_referral_access(session, actor, referral, action="read", purpose="referral.list", fields=shown & {"name"})
+        runtime.log_referral_access(
+            session, actor, referral, action="read", purpose="referral.list", fields=shown & {"name"}
+        )
         items.append(
             {
                 "referral": referral,
@@ -134,11 +141,19 @@ def list_page(
     )
 
 
-def _issue_context(request: Request, session: Session, actor: Actor, form: IssueForm, errors: dict[str, str]) -> dict[str, Any]:
+def _issue_context(
+    request: Request, session: Session, actor: Actor, form: IssueForm, errors: dict[str, str]
+) -> dict[str, Any]:
     locale = negotiate_locale(request)
     chosen = queries.search_services(session, text="", ids=form.service_ids) if form.service_ids else []
     found = (
-        [o for o in queries.search_services(session, text=form.q, municipality_code=form.municipality or None) if o.service.id not in form.service_ids]
+        [
+            o
+            for o in queries.search_services(
+                session, text=form.q, municipality_code=form.municipality or None
+            )
+            if o.service.id not in form.service_ids
+        ]
         if form.q
         else []
     )
@@ -153,8 +168,12 @@ def _issue_context(request: Request, session: Session, actor: Actor, form: Issue
         "searched": bool(form.q),
         "consent_organisations": list(organisations.values()),
         "municipalities": list_municipalities(session),
-        "referrer_organisations": sorted({g.organisation_id for g in actor.grants if g.role is Role.REFERRER}, key=str),
-        "default_respond_by": (service.local_today(runtime.now()) + timedelta(days=settings.referral_response_days)).isoformat(),
+        "referrer_organisations": sorted(
+            {g.organisation_id for g in actor.grants if g.role is Role.REFERRER}, key=str
+        ),
+        "default_respond_by": (
+            service.local_today(runtime.now()) + timedelta(days=settings.referral_response_days)
+        ).isoformat(),
         "kinds": [k.value for k in ReferralKind],
         "channels": ["phone", "sms", "email", "professional", "paper"],
         **_labels(locale),
@@ -170,12 +189,18 @@ def new_page(
 ) -> Response:
     service.referrer_grant(actor, None)
     form = IssueForm(service_ids=list(service_id or [])[:5])
-    form.consent_organisations = [o.organisation.id for o in queries.search_services(session, text="", ids=form.service_ids)]
-    return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, {}))
+    form.consent_organisations = [
+        o.organisation.id for o in queries.search_services(session, text="", ids=form.service_ids)
+    ]
+    return render_staff(
+        request, "referrals/staff_new.html", _issue_context(request, session, actor, form, {})
+    )
 
 
 @router.post("/new")
-def issue_page(request: Request, actor: ActorDep, session: SessionDep, data: FormDep, background: BackgroundTasks) -> Response:
+def issue_page(
+    request: Request, actor: ActorDep, session: SessionDep, data: FormDep, background: BackgroundTasks
+) -> Response:
     """One form, three buttons: search activities (no JavaScript needed), issue with consent, or give an
     activity card without consent."""
     service.referrer_grant(actor, None)
@@ -187,7 +212,9 @@ def issue_page(request: Request, actor: ActorDep, session: SessionDep, data: For
             card = service.give_activity_card(
                 session,
                 actor=actor,
-                kind=ReferralKind(form.kind) if form.kind in {k.value for k in ReferralKind} else ReferralKind.WELFARE,
+                kind=ReferralKind(form.kind)
+                if form.kind in {k.value for k in ReferralKind}
+                else ReferralKind.WELFARE,
                 service_ids=form.service_ids,
                 reasons=form.reasons,
                 municipality_code=form.municipality or None,
@@ -201,24 +228,51 @@ def issue_page(request: Request, actor: ActorDep, session: SessionDep, data: For
         background.add_task(runtime.send_notices, request)
         options = queries.search_services(session, text="", ids=[uuid.UUID(s) for s in card.service_ids])
         return render_staff(
-            request, "referrals/staff_card.html", {"title": gettext(locale, "Activity card"), "options": options, "sent_by_sms": card.channel == "sms"}
+            request,
+            "referrals/staff_card.html",
+            {
+                "title": gettext(locale, "Activity card"),
+                "options": options,
+                "sent_by_sms": card.channel == "sms",
+            },
         )
     if op != "issue":
         if form.service_ids and not form.consent_organisations:
-            form.consent_organisations = [o.organisation.id for o in queries.search_services(session, text="", ids=form.service_ids)]
-        return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, {}))
+            form.consent_organisations = [
+                o.organisation.id for o in queries.search_services(session, text="", ids=form.service_ids)
+            ]
+        return render_staff(
+            request, "referrals/staff_new.html", _issue_context(request, session, actor, form, {})
+        )
     data_in, errors = to_referral_input(form)
     if data_in is None:
-        return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, errors), status_code=422)
+        return render_staff(
+            request,
+            "referrals/staff_new.html",
+            _issue_context(request, session, actor, form, errors),
+            status_code=422,
+        )
     settings = runtime.settings_of(request)
     try:
         issued = service.issue_referral(
-            session, actor=actor, data=data_in, now=runtime.now(), secret=runtime.secret_of(request), response_days=settings.referral_response_days
+            session,
+            actor=actor,
+            data=data_in,
+            now=runtime.now(),
+            secret=runtime.secret_of(request),
+            response_days=settings.referral_response_days,
         )
     except FieldErrors as exc:
         session.rollback()
-        return render_staff(request, "referrals/staff_new.html", _issue_context(request, session, actor, form, exc.errors), status_code=422)
-    runtime.log_referral_access(session, actor, issued.referral, action="change", purpose="referral.issue", fields=("name",))
+        return render_staff(
+            request,
+            "referrals/staff_new.html",
+            _issue_context(request, session, actor, form, exc.errors),
+            status_code=422,
+        )
+    runtime.log_referral_access(
+        session, actor, issued.referral, action="change", purpose="referral.issue", fields=("name",)
+    )
     background.add_task(runtime.send_notices, request)
     return _issued_page(request, session, issued.referral, issued.short_code, issued.link_token)
 
@@ -234,7 +288,9 @@ def _issued_page(request: Request, session: Session, referral: Referral, code: s
             "referral": referral,
             "code": format_code(code),
             "link": link,
-            "qr": segno.make(link, error="m").svg_inline(scale=4, title=gettext(locale, "QR code of the referral link")),
+            "qr": segno.make(link, error="m").svg_inline(
+                scale=4, title=gettext(locale, "QR code of the referral link")
+            ),
             "services": queries.list_targets(session, referral),
             **_labels(locale),
         },
@@ -242,15 +298,27 @@ def _issued_page(request: Request, session: Session, referral: Referral, code: s
 
 
 @router.get("/{referral_id}")
-def detail_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session: SessionDep, error: str | None = None) -> Response:
+def detail_page(
+    referral_id: uuid.UUID, request: Request, actor: ActorDep, session: SessionDep, error: str | None = None
+) -> Response:
     referral = queries.get_referral(session, referral_id, actor=actor)
     return _detail(request, session, actor, referral)
 
 
-def _detail(request: Request, session: Session, actor: Actor, referral: Referral, *, error: str | None = None, status_code: int = 200) -> Response:
+def _detail(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    referral: Referral,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     locale = negotiate_locale(request)
     view = detail(session, actor, referral)
-    runtime.log_referral_access(session, actor, referral, action="read", purpose="referral", fields=view.fields)
+    runtime.log_referral_access(
+        session, actor, referral, action="read", purpose="referral", fields=view.fields
+    )
     targets = queries.list_targets(session, referral)
     if view.parties == frozenset({Party.PROVIDER}):
         targets = [(t, s) for t, s in targets if s.id == referral.chosen_service_id]
@@ -281,6 +349,11 @@ def _detail(request: Request, session: Session, actor: Actor, referral: Referral
             "earlier": earlier,
             "error": error,
             "is_referrer": Party.REFERRER in view.parties or Party.COORDINATOR in view.parties,
+            "consent_fields_text": ", ".join(
+                gettext(locale, CONSENT_FIELD_LABELS[f])
+                for f in (view.consent.fields if view.consent else [])
+                if f in CONSENT_FIELD_LABELS
+            ),
             **_labels(locale),
         },
         status_code=status_code,
@@ -288,7 +361,14 @@ def _detail(request: Request, session: Session, actor: Actor, referral: Referral
 
 
 @router.post("/{referral_id}/act")
-def act_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session: SessionDep, data: FormDep, background: BackgroundTasks) -> Response:
+def act_page(
+    referral_id: uuid.UUID,
+    request: Request,
+    actor: ActorDep,
+    session: SessionDep,
+    data: FormDep,
+    background: BackgroundTasks,
+) -> Response:
     """Every action on a referral, from its page (a form per action)."""
     referral = queries.get_referral(session, referral_id, actor=actor, for_update=True)
     action_text = text_of(data, "action", 32)
@@ -297,7 +377,14 @@ def act_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session:
     try:
         action = Action(action_text)
     except ValueError:
-        return _detail(request, session, actor, referral, error=gettext(locale, "Choose one of the options."), status_code=422)
+        return _detail(
+            request,
+            session,
+            actor,
+            referral,
+            error=gettext(locale, "Choose one of the options."),
+            status_code=422,
+        )
     version = int(version_text) if version_text.isdigit() else None
     now = runtime.now()
     try:
@@ -305,14 +392,36 @@ def act_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session:
             try:
                 service_id = uuid.UUID(text_of(data, "service_id", 40))
             except ValueError:
-                return _detail(request, session, actor, referral, error=gettext(locale, "Choose one of the recommended activities."), status_code=422)
-            service.choose_service(session, referral, actor=actor, service_id=service_id, now=now, expected_version=version)
+                return _detail(
+                    request,
+                    session,
+                    actor,
+                    referral,
+                    error=gettext(locale, "Choose one of the recommended activities."),
+                    status_code=422,
+                )
+            service.choose_service(
+                session, referral, actor=actor, service_id=service_id, now=now, expected_version=version
+            )
         elif action is Action.ATTEND:
             session_on = date_of(data, "session_on") or date_of(data, "other_date")
             if session_on is None:
-                return _detail(request, session, actor, referral, error=gettext(locale, "Give the date as 2026-12-31."), status_code=422)
+                return _detail(
+                    request,
+                    session,
+                    actor,
+                    referral,
+                    error=gettext(locale, "Give the date as 2026-12-31."),
+                    status_code=422,
+                )
             service.record_attendance(
-                session, referral, actor=actor, session_on=session_on, attended=text_of(data, "attended", 4) != "no", now=now, expected_version=version
+                session,
+                referral,
+                actor=actor,
+                session_on=session_on,
+                attended=text_of(data, "attended", 4) != "no",
+                now=now,
+                expected_version=version,
             )
         else:
             service.act(
@@ -328,9 +437,24 @@ def act_page(referral_id: uuid.UUID, request: Request, actor: ActorDep, session:
     except DomainError as exc:
         session.rollback()
         referral = queries.get_referral(session, referral_id, actor=actor)
-        status = 409 if exc.code in ("stale_version", "transition_not_allowed") else 403 if exc.code == "not_a_party" else 422
-        return _detail(request, session, actor, referral, error=gettext(locale, exc.message, **exc.params), status_code=status)
-    runtime.log_referral_access(session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=())
+        status = (
+            409
+            if exc.code in ("stale_version", "transition_not_allowed")
+            else 403
+            if exc.code == "not_a_party"
+            else 422
+        )
+        return _detail(
+            request,
+            session,
+            actor,
+            referral,
+            error=message_of(exc, locale),
+            status_code=status,
+        )
+    runtime.log_referral_access(
+        session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=()
+    )
     background.add_task(runtime.send_notices, request)
     try:
         queries.get_referral(session, referral_id, actor=actor)

@@ -21,16 +21,32 @@ def allowed_actions(referral: Referral, parties: frozenset[Party]) -> list[Actio
     return [
         action
         for action, rule in RULES.items()
-        if referral.status in rule.sources and parties & rule.by and action not in (Action.EXPIRE, Action.ENTER_IN_ERROR)
+        if referral.status in rule.sources
+        and parties & rule.by
+        and action not in (Action.EXPIRE, Action.ENTER_IN_ERROR)
     ]
 
 
-def action_for(to: ReferralStatus, reason: str | None, referral: Referral, parties: frozenset[Party]) -> Action:
-    """The action a requested target state means for this caller (the API names states, not actions)."""
-    if referral.status in CLOSED and to not in CLOSED:
+def action_for(
+    to: ReferralStatus,
+    reason: str | None,
+    referral: Referral,
+    parties: frozenset[Party],
+    *,
+    reopen_to: ReferralStatus | None = None,
+) -> Action:
+    """The action a requested target state means for this caller (the API names states, not actions).
+
+    A closed referral asked back into the open state it was closed from is a reopening.
+    """
+    if referral.status in CLOSED and to is reopen_to:
         return Action.REOPEN
     if to is ReferralStatus.CANCELLED:
-        return Action.WITHDRAW_CONSENT if reason == "consent_withdrawn" or Party.REFERRER not in parties else Action.CANCEL
+        return (
+            Action.WITHDRAW_CONSENT
+            if reason == "consent_withdrawn" or Party.REFERRER not in parties
+            else Action.CANCEL
+        )
     if to is ReferralStatus.DECLINED and Party.RESIDENT in parties:
         return Action.REFUSE
     if to is ReferralStatus.SENT:

@@ -35,6 +35,19 @@ STAFF_NAV: tuple[NavItem, ...] = (
         "/staff/catalogue-health",
         frozenset({Role.MODERATOR, Role.MUNICIPAL_ANALYST, Role.COUNTY_ANALYST, Role.ADMIN}),
     ),
+    NavItem(
+        N_("Referrals"),
+        "/staff/referrals",
+        frozenset(
+            {
+                Role.REFERRER,
+                Role.COORDINATOR,
+                Role.EXERCISE_COUNSELLOR,
+                Role.PROVIDER_CONTACT,
+                Role.PROVIDER_ADMIN,
+            }
+        ),
+    ),
 )
 
 
