@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from app.accounts.models import Membership, UserAccount
+from app.accounts.models import ApiClient, Membership, Unit, UserAccount
 from app.audit.models import AuditEvent
 from app.catalogue.models import Organisation, Service
 from referrals.errors import StaleVersion, TransitionNotAllowed
@@ -52,6 +52,8 @@ def committed(engine: Engine) -> Iterator[tuple[World, Referral]]:
         for service in session.scalars(select(Service).where(col(Service.organisation_id).in_(orgs))).all():
             session.delete(service)
         session.flush()
+        session.execute(delete(ApiClient).where(col(ApiClient.organisation_id).in_(orgs)))
+        session.execute(delete(Unit).where(col(Unit.organisation_id).in_(orgs)))
         session.execute(delete(Organisation).where(col(Organisation.id).in_(orgs)))
         session.commit()
 
