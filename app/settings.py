@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = 30.0
     sync_retire_threshold: float = 0.20
 
+    # Open data: the HSDS 3.0 API (web/hsds) and its bulk export.
+    hsds_path: str = "/hsds"
+    hsds_rate_limit: int = 300
+
     # Resident web.
     # A Pelias-compatible geocoder for "near" (Digitransit's API is Pelias); unset: the embedded one.
     geocoder_url: str | None = None
@@ -168,6 +172,22 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"\s*\d+\s*(/|per)\s*(second|minute|hour|day)\s*", value):
             raise ValueError(f"API_RATE_LIMIT reads like 120/minute, got {value!r}")
         return value.strip()
+
+    @field_validator("hsds_path")
+    @classmethod
+    def _check_hsds_path(cls, value: str) -> str:
+        path = "/" + value.strip().strip("/")
+        reserved = ("/api", "/fi", "/sv", "/en", "/static", "/staff", "/docs", "/healthz", "/readyz")
+        if path == "/" or not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", path) or path in reserved:
+            raise ValueError(f"HSDS_PATH is a path of its own such as /hsds, got {value!r}")
+        return path
+
+    @field_validator("hsds_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("HSDS_RATE_LIMIT is a number of requests a minute (0: no limit)")
+        return value
 
     @field_validator("sync_retire_threshold")
     @classmethod

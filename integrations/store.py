@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
+from app.catalogue.ids import service_at_location_id
 from app.catalogue.enums import OrganisationKind, RecordStatus, ServiceStatus
 from app.catalogue.models import (
     CatalogueChange,
@@ -507,7 +508,7 @@ class Store:
                 if location_id is None or location_id in seen_locations:
                     continue  # a place we do not hold (outside the crawl): the link is left out
                 seen_locations.add(location_id)
-                link_id = new_id()
+                link_id = service_at_location_id(row_id, location_id)
                 links.append(
                     {
                         "id": link_id,

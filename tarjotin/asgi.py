@@ -13,6 +13,7 @@ from web.api import catalogue as catalogue_api
 from web.api import health as health_api
 from web.api import search as search_api
 from web.errors import install_error_handlers
+from web.hsds import install_hsds
 from web.middleware import install_middleware
 from web.pages import install_pages
 from web.referrals import install_referrals
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_api.router)
     app.include_router(catalogue_api.router)
     app.include_router(search_api.router)
+    install_hsds(app, settings)
     install_staff(app, settings)
     install_selfservice(app)
     install_referrals(app)

@@ -77,7 +77,11 @@ def message_of(error: DomainError, locale: str) -> str:
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/readyz")
+    path = request.url.path
+    hsds_path = getattr(getattr(request.app.state, "settings", None), "hsds_path", None)
+    if hsds_path and (path == hsds_path or path.startswith(hsds_path + "/")):
+        return True  # the open data API (web/hsds) answers JSON like /api/v1
+    return path.startswith("/api/") or path in ("/healthz", "/readyz")
 
 
 # Readable messages for pydantic's validation error types. %(name)s is the parameter.

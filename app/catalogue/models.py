@@ -96,7 +96,11 @@ class ThemeMapping(SQLModel, table=True):
 
 
 class Organisation(ProvenanceMixin, TimestampMixin, table=True):
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    # updated_at is indexed for the open data API's version and modified_after (web/hsds).
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_organisation_updated_at", "updated_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: OrganisationKind = Field(sa_type=StrEnumType(OrganisationKind, 32), index=True)
@@ -123,7 +127,10 @@ class Organisation(ProvenanceMixin, TimestampMixin, table=True):
 class Location(ProvenanceMixin, TimestampMixin, table=True):
     """A physical place (PTV ServiceLocation channel, Lähellä channel, LinkedEvents place)."""
 
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_location_updated_at", "updated_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisation.id", index=True)
@@ -160,7 +167,7 @@ class Location(ProvenanceMixin, TimestampMixin, table=True):
 
 
 class Service(ProvenanceMixin, TimestampMixin, table=True):
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (UniqueConstraint("source", "external_id"), Index("ix_service_updated_at", "updated_at"))
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)

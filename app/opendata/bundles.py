@@ -1,0 +1,78 @@
+"""What one HSDS record is built from: a catalogue row and the rows around it, plus the lookups.
+
+Rows are read-only objects with the catalogue columns as attributes (SQLAlchemy Core rows or ORM
+instances alike), so the mapping in `hsds.py` stays pure and the loader can use the fast path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = Any  # a row with the columns of its table as attributes
+
+
+@dataclass(frozen=True)
+class Labels:
+    fi: str | None = None
+    sv: str | None = None
+    en: str | None = None
+
+    def get(self, lang: str) -> str | None:
+        wanted = getattr(self, lang, None)
+        return wanted or self.fi or self.sv or self.en
+
+
+@dataclass(frozen=True)
+class TermInfo:
+    """A vocabulary term known from the code tables (labels in three languages, its parent)."""
+
+    label: Labels
+    parent_code: str | None = None
+    description: Labels | None = None
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Code tables the mapping names things from; loaded once and shared by every record."""
+
+    municipalities: Mapping[str, Row] = field(default_factory=dict)
+    regions: Mapping[str, Row] = field(default_factory=dict)
+    terms: Mapping[tuple[str, str], TermInfo] = field(default_factory=dict)
+    # Rendered objects that recur in every record (taxonomy terms), filled by the mapping as it goes.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class LocationBundle:
+    row: Row
+    schedules: list[Row] = field(default_factory=list)
+    contacts: list[Row] = field(default_factory=list)
+    # Its HSDS record by language, made once however many services of a batch are held there.
+    rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass
+class SalBundle:
+    row: Row
+    location: LocationBundle
+    schedules: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class OrganisationBundle:
+    row: Row
+    contacts: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class ServiceBundle:
+    row: Row
+    organisation: OrganisationBundle
+    terms: list[Row] = field(default_factory=list)
+    areas: list[Row] = field(default_factory=list)
+    sals: list[SalBundle] = field(default_factory=list)
+    schedules: list[Row] = field(default_factory=list)
+    contacts: list[Row] = field(default_factory=list)
+    source_links: list[Row] = field(default_factory=list)

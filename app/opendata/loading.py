@@ -1,0 +1,152 @@
+"""Read the rows HSDS records are built from, a batch at a time, in a fixed number of queries.
+
+Plain Core selects (no ORM identity map): rows carry the columns as attributes and cost far less to
+build, which the bulk export needs (thousands of services a second, memory flat with the batch size).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.catalogue.models import (
+    Contact,
+    Location,
+    Municipality,
+    Organisation,
+    Region,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceSourceLink,
+    ServiceTerm,
+    TaxonomyTerm,
+    Theme,
+)
+from app.opendata.bundles import (
+    Labels,
+    LocationBundle,
+    Lookups,
+    OrganisationBundle,
+    Row,
+    SalBundle,
+    ServiceBundle,
+    TermInfo,
+)
+
+CHUNK = 500  # ids per IN (...): well inside every engine's limit on bound parameters
+
+
+def _table(model: Any) -> Any:
+    return model.__table__
+
+
+def _rows_in(
+    session: Session, model: Any, column: str, ids: Sequence[Any], order_by: Sequence[str] = ()
+) -> list[Row]:
+    table = _table(model)
+    rows: list[Row] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        statement = select(table).where(table.c[column].in_(chunk))
+        if order_by:
+            statement = statement.order_by(*(table.c[name] for name in order_by))
+        rows.extend(session.connection().execute(statement).all())
+    return rows
+
+
+def _group(rows: Iterable[Row], key: str) -> dict[Any, list[Row]]:
+    grouped: dict[Any, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+def load_lookups(session: Session) -> Lookups:
+    """The code tables: municipalities, regions, and labels of every known vocabulary term."""
+    municipalities = {
+        row.code: row for row in session.connection().execute(select(_table(Municipality))).all()
+    }
+    regions = {row.code: row for row in session.connection().execute(select(_table(Region))).all()}
+    terms: dict[tuple[str, str], TermInfo] = {}
+    for row in session.connection().execute(select(_table(TaxonomyTerm))).all():
+        terms[(row.taxonomy, row.code)] = TermInfo(
+            Labels(row.label_fi, row.label_sv, row.label_en), row.parent_code
+        )
+    for row in session.connection().execute(select(_table(Theme))).all():
+        terms[("theme", row.code)] = TermInfo(
+            Labels(row.name_fi, row.name_sv, row.name_en),
+            None,
+            Labels(row.description_fi, row.description_sv, row.description_en)
+            if row.description_fi or row.description_sv or row.description_en
+            else None,
+        )
+    for row in municipalities.values():
+        terms[("municipality", row.code)] = TermInfo(Labels(row.name_fi, row.name_sv, row.name_en))
+    return Lookups(municipalities=municipalities, regions=regions, terms=terms)
+
+
+def load_location_bundles(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LocationBundle]:
+    ids = list(dict.fromkeys(ids))
+    rows = _rows_in(session, Location, "id", ids)
+    schedules = _group(_rows_in(session, Schedule, "location_id", ids, ("sort_order",)), "location_id")
+    contacts = _group(_rows_in(session, Contact, "location_id", ids, ("sort_order",)), "location_id")
+    return {row.id: LocationBundle(row, schedules.get(row.id, []), contacts.get(row.id, [])) for row in rows}
+
+
+def load_organisation_bundles(
+    session: Session, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, OrganisationBundle]:
+    ids = list(dict.fromkeys(ids))
+    rows = _rows_in(session, Organisation, "id", ids)
+    contacts = _group(_rows_in(session, Contact, "organisation_id", ids, ("sort_order",)), "organisation_id")
+    return {row.id: OrganisationBundle(row, contacts.get(row.id, [])) for row in rows}
+
+
+def load_service_bundles(session: Session, ids: Sequence[uuid.UUID]) -> list[ServiceBundle]:
+    """The services with these ids and everything their full HSDS record needs, in the given order."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    services = {row.id: row for row in _rows_in(session, Service, "id", ids)}
+    organisations = load_organisation_bundles(session, [row.organisation_id for row in services.values()])
+    terms = _group(_rows_in(session, ServiceTerm, "service_id", ids), "service_id")
+    areas = _group(_rows_in(session, ServiceArea, "service_id", ids), "service_id")
+    sal_rows = _rows_in(session, ServiceAtLocation, "service_id", ids)
+    locations = load_location_bundles(session, [row.location_id for row in sal_rows])
+    sal_schedules = _group(
+        _rows_in(session, Schedule, "service_at_location_id", [row.id for row in sal_rows], ("sort_order",)),
+        "service_at_location_id",
+    )
+    sals: dict[uuid.UUID, list[SalBundle]] = defaultdict(list)
+    for row in sorted(sal_rows, key=lambda r: str(r.id)):
+        location = locations.get(row.location_id)
+        if location is not None:
+            sals[row.service_id].append(SalBundle(row, location, sal_schedules.get(row.id, [])))
+    schedules = _group(_rows_in(session, Schedule, "service_id", ids, ("sort_order",)), "service_id")
+    contacts = _group(_rows_in(session, Contact, "service_id", ids, ("sort_order",)), "service_id")
+    links = _group(_rows_in(session, ServiceSourceLink, "service_id", ids), "service_id")
+    bundles: list[ServiceBundle] = []
+    for service_id in ids:
+        row = services.get(service_id)
+        if row is None:
+            continue
+        bundles.append(
+            ServiceBundle(
+                row=row,
+                organisation=organisations[row.organisation_id],
+                terms=terms.get(service_id, []),
+                areas=areas.get(service_id, []),
+                sals=sals.get(service_id, []),
+                schedules=schedules.get(service_id, []),
+                contacts=contacts.get(service_id, []),
+                source_links=links.get(service_id, []),
+            )
+        )
+    return bundles
