@@ -184,7 +184,7 @@ class Settings(BaseSettings):
 
     @field_validator("hsds_rate_limit")
     @classmethod
-    def _check_rate_limit(cls, value: int) -> int:
+    def _check_hsds_rate_limit(cls, value: int) -> int:
         if value < 0:
             raise ValueError("HSDS_RATE_LIMIT is a number of requests a minute (0: no limit)")
         return value

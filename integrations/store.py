@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session, col
 
-from app.catalogue.ids import service_at_location_id
 from app.catalogue.enums import OrganisationKind, RecordStatus, ServiceStatus
+from app.catalogue.ids import service_at_location_id
 from app.catalogue.models import (
     CatalogueChange,
     Contact,

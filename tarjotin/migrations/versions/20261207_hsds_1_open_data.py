@@ -6,7 +6,7 @@ uuid5(service id, location id) (app/catalogue/ids.py), so a link keeps its id wh
 it; existing links are given their derived id here.
 
 Revision ID: 20261207_hsds_1
-Revises: 0002
+Revises: 20261207_nearme_2
 Create Date: 2026-12-07 15:00:00+00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision: str = '20261207_hsds_1'
-down_revision: str | None = '0002'
+down_revision: str | None = '20261207_nearme_2'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
