@@ -211,7 +211,7 @@ def _results_context(
     }
 
 
-MAP_HITS = 500  # the map shows the whole search up to this many activities (page weight)
+MAP_HITS = 300  # the map shows the whole search up to this many activities (page weight budget)
 
 
 def _whole_map(

@@ -190,11 +190,12 @@ def map_points_of(hits: Iterable[SearchHit], locale: str) -> str:
                 {
                     "name": name.text if name else "",
                     "url": f"/{locale}/services/{hit.id}",
-                    "lat": point.latitude,
-                    "lon": point.longitude,
+                    "lat": round(point.latitude, 5),
+                    "lon": round(point.longitude, 5),
                 }
             )
-    return json.dumps(points, ensure_ascii=False).replace("<", "\\u003c")
+    # Compact: up to a few hundred activities' places go into the page.
+    return json.dumps(points, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 def map_points(hits: list[HitView]) -> str:
