@@ -128,7 +128,7 @@ def list_page(
             "title": gettext(locale, "Referrals"),
             "views": views,
             "view": chosen,
-            "items": items,
+            "rows": items,
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PER_PAGE)),
