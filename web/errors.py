@@ -246,4 +246,14 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
         locale = negotiate_locale(request)
         message = gettext(locale, "Something went wrong on our side. Please try again later.")
-        return _respond(request, 500, "internal_error", message)
+        response = _respond(request, 500, "internal_error", message)
+        # This answer leaves from outside every middleware (Starlette's error middleware), so it gets
+        # the security headers here.
+        from web.security import security_headers
+
+        settings = getattr(request.app.state, "settings", None)
+        if settings is not None:
+            for name, value in security_headers(settings).items():
+                response.headers.setdefault(name, value)
+            response.headers["Cache-Control"] = "no-store"
+        return response

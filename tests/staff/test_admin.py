@@ -222,3 +222,24 @@ def test_access_log_per_person(client: TestClient, demo_staff: dict, session: Se
     assert "referral.view" in page.text
     empty = client.get(f"/staff/admin/access-log?subject=resident:{uuid.uuid4()}")
     assert "Sanna" not in empty.text.split("<h2")[-1]
+
+
+def test_non_admin_learns_nothing_from_an_admin_url(client: TestClient, demo_staff: dict) -> None:
+    """The same 403 for a user who exists and one who does not: the answer does not confirm existence."""
+    sign_in(client, "hoitaja@demo.example")
+    real = client.get(f"/staff/admin/users/{demo_staff[ADMIN]}")
+    made_up = client.get(f"/staff/admin/users/{uuid.uuid4()}")
+    assert real.status_code == made_up.status_code == 403
+    assert real.text == made_up.text
+
+
+def test_admin_gets_404_for_what_does_not_exist(client: TestClient, demo_staff: dict) -> None:
+    sign_in(client, ADMIN)
+    assert client.get(f"/staff/admin/users/{uuid.uuid4()}").status_code == 404
+    assert client.get(f"/staff/admin/organisations/{uuid.uuid4()}").status_code == 404
+    token = csrf_token(client, "/staff/admin/api-clients")
+    assert (
+        client.post(f"/staff/admin/api-clients/{uuid.uuid4()}/revoke", data={"csrftoken": token}).status_code
+        == 404
+    )
+    assert client.get("/staff/admin/users/not-an-id").status_code == 422

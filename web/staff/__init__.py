@@ -10,11 +10,10 @@ from web.api import docs as docs_api
 from web.api import me as me_api
 from web.auth.csrf import CSRFMiddleware
 from web.auth.session import SESSION_COOKIE
-from web.security import SecurityHeadersMiddleware
 
 
 def install_staff(app: FastAPI, settings: Settings) -> None:
-    """Middleware (outermost last: security headers, then sessions, then CSRF) and the staff routes."""
+    """Sessions and CSRF (web.middleware adds the security headers outside all) and the staff routes."""
     from web.staff import admin, routes
 
     app.add_middleware(CSRFMiddleware, settings=settings)
@@ -26,7 +25,6 @@ def install_staff(app: FastAPI, settings: Settings) -> None:
         same_site="lax",
         https_only=settings.cookies_secure,
     )
-    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.include_router(docs_api.router)
     app.include_router(me_api.router)
     app.include_router(routes.router)
