@@ -6,7 +6,6 @@ HX-Request header the same templates render only the part that changes.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -219,24 +218,18 @@ def _whole_map(
     session: Session,
     index: Any,
     state: st.SearchState,
-    first: SearchResult,
     place: ResolvedPlace,
 ) -> dict[str, Any]:
     """The map of every hit of the search (not only this page), the searched place and the radius."""
+    # One search for the map's hits (more than a page's): one pass of the engine, not one per page.
     query = st.to_query(
         st.with_changes(state, page=1),
         lang=locale,
         near=place.near,
-        per_page=100,
+        per_page=MAP_HITS,
         within_radius=not place.outside_area,
     )
-    hits = []
-    for number in range(1, -(-min(first.total, MAP_HITS) // 100) + 1):
-        page = search_services(dataclasses.replace(query, page=number), session=session, index=index)
-        hits.extend(page.items)
-        if len(page.items) < 100:
-            break
-    hits = hits[:MAP_HITS]
+    hits = list(search_services(query, session=session, index=index).items)[:MAP_HITS]
     origin = None
     if place.near is not None:
         origin = {
@@ -263,7 +256,7 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
     context = _results_context(locale, session, state, result, place, base_url=_base_url(request))
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if state.view is st.View.MAP and result.total:
-        context.update(_whole_map(locale, session, index, state, result, place))
+        context.update(_whole_map(locale, session, index, state, place))
     if is_htmx(request):
         return render(
             request,
