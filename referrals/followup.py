@@ -19,6 +19,8 @@ from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from app.accounts.actor import Actor
+from app.accounts.models import Role
 from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Organisation, ServiceTerm
 from referrals.measures import Timepoint
@@ -84,6 +86,19 @@ class Report:
     reference_uptake: float = REFERENCE_UPTAKE
     reference_adherence: float = REFERENCE_ADHERENCE
     notes: list[str] = field(default_factory=list)
+
+
+def analyst_municipalities(session: Session, actor: Actor, served: set[str]) -> frozenset[str]:
+    """Whose figures the actor may see: a municipal analyst their own municipality, a county analyst the
+    whole served area. Aggregates only; nobody else sees the follow-up."""
+    if actor.has_role(Role.COUNTY_ANALYST):
+        return frozenset(served)
+    codes = set()
+    for organisation_id in actor.organisations_with(Role.MUNICIPAL_ANALYST):
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is not None and organisation.municipality_code in served:
+            codes.add(organisation.municipality_code)
+    return frozenset(codes)
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -31,6 +31,11 @@ STAFF_NAV: tuple[NavItem, ...] = (
     ),
     NavItem(N_("Listings waiting for review"), "/staff/moderation", frozenset({Role.MODERATOR})),
     NavItem(
+        N_("Follow-up of referrals"),
+        "/staff/followup",
+        frozenset({Role.MUNICIPAL_ANALYST, Role.COUNTY_ANALYST}),
+    ),
+    NavItem(
         N_("Catalogue health"),
         "/staff/catalogue-health",
         frozenset({Role.MODERATOR, Role.MUNICIPAL_ANALYST, Role.COUNTY_ANALYST, Role.ADMIN}),
