@@ -13,7 +13,7 @@ from sqlmodel import Session
 from referrals.queries import get_referral
 from referrals.service import act
 from referrals.status import Action
-from tests.referrals.world import issue, make_world
+from tests.referrals.world import NOW, issue, make_world
 from tests.staff.conftest import sign_in
 
 
@@ -24,7 +24,7 @@ def referrals(session: Session, demo_staff: dict) -> None:
         referral = issue(session, world).referral
         if index < 6:
             seen = get_referral(session, referral.id, actor=world.provider, for_update=True)
-            act(session, seen, Action.ACCEPT, actor=world.provider, now=referral.sent_at)
+            act(session, seen, Action.ACCEPT, actor=world.provider, now=NOW)
         elif index == 6:
             seen = get_referral(session, referral.id, actor=world.provider, for_update=True)
             act(
@@ -32,7 +32,7 @@ def referrals(session: Session, demo_staff: dict) -> None:
                 seen,
                 Action.DECLINE,
                 actor=world.provider,
-                now=referral.sent_at,
+                now=NOW,
                 reason="no_capacity",
             )
     session.commit()
