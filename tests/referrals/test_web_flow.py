@@ -11,10 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.accounts.tokens import person_token
 from app.audit.models import AccessLogEntry
 from app.settings import Settings
-from tests.referrals.world import RESIDENT_EMAIL, RESIDENT_NAME, RESIDENT_PHONE, World, make_world
+from tests.referrals.world import RESIDENT_EMAIL, RESIDENT_NAME, RESIDENT_PHONE, World, bearer, make_world
 
 _CSRF = re.compile(r'name="csrftoken" value="([^"]+)"')
 
@@ -52,8 +51,8 @@ def test_whole_loop_over_http(
     world = make_world(session)
     session.commit()
     secret = settings.secret_key.get_secret_value()
-    referrer = {"Authorization": f"Bearer {person_token(world.referrer.user_id, secret)}"}
-    provider = {"Authorization": f"Bearer {person_token(world.provider.user_id, secret)}"}
+    referrer = bearer(world.referrer, secret)
+    provider = bearer(world.provider, secret)
 
     issued = client.post("/api/v1/referrals", json=_body(world), headers=referrer)
     assert issued.status_code == 201, issued.text
@@ -135,9 +134,7 @@ def test_whole_loop_over_http(
 def test_api_validation_names_each_field(session: Session, client: TestClient, settings: Settings) -> None:
     world = make_world(session)
     session.commit()
-    headers = {
-        "Authorization": f"Bearer {person_token(world.referrer.user_id, settings.secret_key.get_secret_value())}"
-    }
+    headers = bearer(world.referrer, settings.secret_key.get_secret_value())
     body = _body(world)
     body["resident"] = {**body["resident"], "phone": "12", "contact_channel": "sms"}  # type: ignore[dict-item]
     body["consent"] = {**body["consent"], "informed": False}  # type: ignore[dict-item]

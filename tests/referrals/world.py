@@ -222,3 +222,11 @@ def savepoint_sessions(session: Session):  # type: ignore[no-untyped-def]
         )
 
     return factory
+
+
+def bearer(actor: Actor, secret: str) -> dict[str, str]:
+    """The Authorization header of a person's short-lived development token."""
+    from app.accounts.tokens import person_token
+
+    assert actor.user_id is not None
+    return {"Authorization": f"Bearer {person_token(actor.user_id, secret)}"}
