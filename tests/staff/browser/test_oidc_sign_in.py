@@ -24,7 +24,7 @@ from app.db import make_engine
 from app.settings import Settings
 from tests.conftest import run_migrations
 from tests.servers import free_port, require
-from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_axe
 
 ROOT = Path(__file__).resolve().parents[3]
 PROVIDER_SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
@@ -188,3 +188,38 @@ def test_someone_without_roles_waits_for_access(page, servers) -> None:  # type:
     assert page.locator("h1").inner_text() == "Odotetaan käyttöoikeutta"
     page.goto(f"{app_url}/staff/")
     assert page.url == f"{app_url}/staff/waiting"
+
+
+def test_staff_pages_pass_axe(page, servers) -> None:  # type: ignore[no-untyped-def]
+    """Every staff page type, signed in on the demo sign-in page as the administrator."""
+    app_url, _issuer = servers
+    checked: dict[str, list] = {}
+
+    def check(name: str) -> None:
+        page.wait_for_load_state("load")
+        checked[name] = run_axe(page)
+
+    page.goto(f"{app_url}/staff/sign-in")
+    check("sign-in")
+    page.click("button:has-text('Ylva Ylläpitäjä')")
+    page.wait_for_url(f"{app_url}/staff/")
+    check("start")
+    for path in (
+        "/staff/admin/users",
+        "/staff/admin/organisations",
+        "/staff/admin/api-clients",
+        "/staff/admin/access-log?subject=resident:0",
+    ):
+        page.goto(app_url + path)
+        check(path)
+    page.goto(f"{app_url}/staff/admin/users")
+    page.click("table a >> nth=0")
+    check("user")
+    page.goto(f"{app_url}/staff/admin/organisations?q=Hollola")
+    page.click("table a >> nth=0")
+    check("organisation")
+    page.click("button:has-text('Kirjaudu ulos')")
+    page.wait_for_url(f"{app_url}/staff/signed-out")
+    check("signed-out")
+    violations = {name: found for name, found in checked.items() if found}
+    assert not violations, violations
