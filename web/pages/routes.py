@@ -375,7 +375,10 @@ def _service_context(
         "registration_href": safe_href(service.registration_url),
         "source_href": safe_href(service.source_url),
         "organisation_name": local(organisation, "name", locale) if organisation else None,
-        "provider_kind": labels[Facet.PROVIDER_KIND].get(str(organisation.kind), "") if organisation else "",
+        # An organisation known only from its services' summary has no kind of its own to show.
+        "provider_kind": labels[Facet.PROVIDER_KIND].get(str(organisation.kind), "")
+        if organisation and not organisation.summary_only
+        else "",
         "languages": [language_label(code, locale) for code in service.languages],
         "source_name": gettext(locale, SOURCE_NAMES.get(service.source, service.source)),
         # The same listing from other sources (kept as one service by integrations.dedupe).
