@@ -29,6 +29,7 @@ run: install
 	$(BIN)/tarjotin db upgrade
 	$(BIN)/tarjotin demo load
 	$(BIN)/tarjotin demo staff
+	$(BIN)/tarjotin referrals demo
 	$(BIN)/tarjotin serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -58,3 +58,25 @@ def anonymise_command(
     engine = get_engine()
     count = anonymise_closed_in_batches(lambda: Session(engine), closed_before=cutoff, now=now)
     console.print(f"anonymised {count} referrals closed before {cutoff.date().isoformat()}")
+
+
+@referrals_cli.command("demo")
+def demo_command(
+    count: int = typer.Option(300, help="how many demo referrals"),
+    replace: bool = typer.Option(False, "--replace", help="remove the demo referrals first"),
+) -> None:
+    """Load demo referrals over the last six months (after `tarjotin demo staff`); development only."""
+    from app.accounts.demo import refuse_in_production
+    from app.db import session_scope
+    from referrals.demo import load_demo_referrals
+
+    settings = get_settings()
+    refuse_in_production(settings)
+    with session_scope() as session:
+        report = load_demo_referrals(
+            session, secret=settings.secret_key.get_secret_value(), now=utcnow(), count=count, replace=replace
+        )
+    if report.skipped:
+        console.print("demo referrals already loaded (or no demo staff and services): nothing to do")
+    else:
+        console.print(f"[green]{report.created} demo referrals loaded[/green]")
