@@ -17,7 +17,7 @@ from tests.referrals.world import NOW, SECRET
 def test_demo_referrals(session: Session, settings: Settings) -> None:
     seed_demo_staff(session, settings)
     providers = session.scalars(
-        select(Membership.organisation_id).where(
+        select(col(Membership.organisation_id)).where(
             col(Membership.role).in_([Role.PROVIDER_CONTACT, Role.PROVIDER_ADMIN])
         )
     ).all()
@@ -29,7 +29,7 @@ def test_demo_referrals(session: Session, settings: Settings) -> None:
             make_service(session, organisation=organisation, name_fi=name)
     report = load_demo_referrals(session, secret=SECRET, now=NOW, count=60)
     assert report.created == 60
-    statuses = set(session.scalars(select(Referral.status)).all())
+    statuses = set(session.scalars(select(col(Referral.status))).all())
     assert len(statuses) >= 5, statuses
     assert (
         session.scalar(select(func.count()).select_from(Referral).where(col(Referral.is_demo).is_(False)))
