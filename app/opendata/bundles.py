@@ -76,3 +76,5 @@ class ServiceBundle:
     schedules: list[Row] = field(default_factory=list)
     contacts: list[Row] = field(default_factory=list)
     source_links: list[Row] = field(default_factory=list)
+    # The provider's own overlay (capacity), if any (app/catalogue/overlay.py).
+    overlay: Row | None = None

@@ -28,7 +28,8 @@ Palvelutarjotin: the catalogue as Open Referral HSDS 3.0 tables
 
 One CSV per HSDS table (datapackage.json describes them). Text is in the language the file name
 names (fi, sv or en), falling back to another language where a listing lacks it. Schedule times
-are Finnish local time (Europe/Helsinki).
+are Finnish local time (Europe/Helsinki). Two tables are extensions: x_service_capacities.csv and
+x_units.csv hold the providers' word on free places in the HSDS 3.1 draft's service_capacity shape.
 
 Licence of the data
 -------------------

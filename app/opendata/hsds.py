@@ -322,6 +322,8 @@ def language_name(code: str, lang: str) -> str:
 def service_last_modified(bundle: ServiceBundle) -> datetime:
     """When the service or anything published with it (organisation, places) last changed."""
     stamps = [bundle.row.updated_at, bundle.organisation.row.updated_at]
+    if bundle.overlay is not None:
+        stamps.append(bundle.overlay.updated_at)
     stamps.extend(sal.location.row.updated_at for sal in bundle.sals)
     return max(stamps)
 
@@ -913,6 +915,41 @@ def _service_attributes(bundle: ServiceBundle, lookups: Lookups, lang: str) -> l
     ]
 
 
+CAPACITY_EXTENSION = "x_hsds_3_1_capacities"
+PLACE = Labels(fi="paikka", sv="plats", en="place")
+CAPACITY_TEXT = {
+    "places_free": Labels("Vapaita paikkoja", "Lediga platser", "Places free"),
+    "waiting_list": Labels(
+        "Jonotuslista: ei vapaita paikkoja", "Kölista: inga lediga platser", "Waiting list: no places free"
+    ),
+    "full": Labels("Täynnä", "Fullt", "Full"),
+}
+
+
+def capacities(bundle: ServiceBundle, lang: str) -> list[dict[str, Any]]:
+    """The provider's word on room, in the HSDS 3.1 draft's service_capacity shape (an extension of 3.0:
+    key CAPACITY_EXTENSION). Only what is known: a count of free places, or none left (full, waiting list)."""
+    overlay = bundle.overlay
+    if overlay is None or overlay.capacity is None:
+        return []
+    capacity = str(overlay.capacity)
+    if capacity == "places_free" and overlay.places_free is None:
+        return []  # room, but no number: the 3.1 shape requires one
+    available = overlay.places_free if capacity == "places_free" else 0
+    service_id = bundle.row.id
+    return [
+        {
+            "id": derived_id("service_capacity", service_id),
+            "service_id": str(service_id),
+            "unit_id": derived_id("unit", "place"),
+            "unit": {"id": derived_id("unit", "place"), "name": PLACE.get(lang)},
+            "available": available,
+            "description": CAPACITY_TEXT[capacity].get(lang),
+            "updated": iso_datetime(overlay.updated_at),
+        }
+    ]
+
+
 def sal_to_hsds(
     sal: SalBundle,
     lookups: Lookups,
@@ -966,6 +1003,7 @@ def service_to_hsds(bundle: ServiceBundle, lookups: Lookups, lang: str) -> dict[
             "contacts": contacts_to_hsds(bundle.contacts, "service_id", row.id, lang),
             "attributes": _service_attributes(bundle, lookups, lang),
             "metadata": metadata(row, "service", links),
+            CAPACITY_EXTENSION: capacities(bundle, lang),
         }
     )
     return compact(out)

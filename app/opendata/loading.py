@@ -29,6 +29,7 @@ from app.catalogue.models import (
     TaxonomyTerm,
     Theme,
 )
+from app.catalogue.overlay import ServiceOverlay
 from app.opendata.bundles import (
     Labels,
     LocationBundle,
@@ -132,6 +133,7 @@ def load_service_bundles(session: Session, ids: Sequence[uuid.UUID]) -> list[Ser
     schedules = _group(_rows_in(session, Schedule, "service_id", ids, ("sort_order",)), "service_id")
     contacts = _group(_rows_in(session, Contact, "service_id", ids, ("sort_order",)), "service_id")
     links = _group(_rows_in(session, ServiceSourceLink, "service_id", ids), "service_id")
+    overlays = {row.service_id: row for row in _rows_in(session, ServiceOverlay, "service_id", ids)}
     bundles: list[ServiceBundle] = []
     for service_id in ids:
         row = services.get(service_id)
@@ -147,6 +149,7 @@ def load_service_bundles(session: Session, ids: Sequence[uuid.UUID]) -> list[Ser
                 schedules=schedules.get(service_id, []),
                 contacts=contacts.get(service_id, []),
                 source_links=links.get(service_id, []),
+                overlay=overlays.get(service_id),
             )
         )
     return bundles

@@ -28,6 +28,7 @@ from app.catalogue.models import (
     ServiceTerm,
     SyncRun,
 )
+from app.catalogue.overlay import ServiceOverlay
 from app.opendata.hsds import ACCESSIBILITY_TAXONOMY, MUNICIPALITY_TAXONOMY
 
 LISTED = (ServiceStatus.ACTIVE, ServiceStatus.TEMPORARILY_CLOSED)
@@ -40,6 +41,7 @@ SAL = ServiceAtLocation.__table__  # type: ignore[attr-defined]
 SCH = Schedule.__table__  # type: ignore[attr-defined]
 TERM = ServiceTerm.__table__  # type: ignore[attr-defined]
 AREA = ServiceArea.__table__  # type: ignore[attr-defined]
+OV = ServiceOverlay.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,11 @@ def modified_since(moment: datetime) -> Any:
     organisation_changed = (
         select(O.c.id).where(O.c.id == S.c.organisation_id, O.c.updated_at >= moment).exists()
     )
-    return or_(S.c.updated_at >= moment, organisation_changed, place_changed)
+    # The provider's overlay (capacity) is published with the service too.
+    overlay_changed = (
+        select(OV.c.service_id).where(OV.c.service_id == S.c.id, OV.c.updated_at >= moment).exists()
+    )
+    return or_(S.c.updated_at >= moment, organisation_changed, place_changed, overlay_changed)
 
 
 def service_conditions(query: ServiceQuery) -> list[Any]:
@@ -419,7 +425,7 @@ def catalogue_version(session: Session) -> CatalogueVersion:
     sync run (retirements and provenance links change in runs). Rows are retired, never deleted."""
     connection = session.connection()
     stamps: list[datetime] = []
-    for table in (S, O, L):
+    for table in (S, O, L, OV):
         newest = connection.execute(select(func.max(table.c.updated_at))).scalar()
         if newest is not None:
             stamps.append(newest)

@@ -33,9 +33,12 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cost_options": ("cost_option", ("id", "service_id", "valid_from", "valid_to", "option", "currency", "amount", "amount_description")),
     "organization_identifiers": ("organization_identifier", ("id", "organization_id", "identifier_scheme", "identifier_type", "identifier")),
     "taxonomies": ("taxonomy", ("id", "name", "description", "uri", "version")),
+    # Extension: the HSDS 3.1 draft's service_capacity and unit (capacity is not in 3.0).
+    "x_service_capacities": ("x_service_capacity", ("id", "service_id", "unit_id", "available", "maximum", "description", "updated")),
+    "x_units": ("x_unit", ("id", "name", "scheme", "identifier", "uri")),
 }  # fmt: skip
 
-NUMBERS = {"year_incorporated", "minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone", "count", "interval", "amount"}  # fmt: skip
+NUMBERS = {"available", "maximum", "year_incorporated", "minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone", "count", "interval", "amount"}  # fmt: skip
 
 # A list of child objects under this key -> their table.
 LIST_CHILDREN: dict[str, str] = {
@@ -53,6 +56,7 @@ LIST_CHILDREN: dict[str, str] = {
     "organization_identifiers": "organization_identifiers",
     "locations": "locations",
     "services": "services",
+    "x_hsds_3_1_capacities": "x_service_capacities",
 }
 # One child object under this key -> its table.
 OBJECT_CHILDREN: dict[str, str] = {
@@ -60,6 +64,7 @@ OBJECT_CHILDREN: dict[str, str] = {
     "organization": "organizations",
     "taxonomy_term": "taxonomy_terms",
     "service": "services",
+    "unit": "x_units",
 }
 
 

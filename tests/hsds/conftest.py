@@ -82,14 +82,16 @@ def _registry(folder: str) -> Registry:
 
 
 @cache
-def schema_validator(name: str) -> Draft202012Validator:
-    folder = reference_dir() / "3.0" / "schema"
+def schema_validator(name: str, version: str = "3.0") -> Draft202012Validator:
+    folder = reference_dir() / version / "schema"
     schema = json.loads((folder / name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema, registry=_registry(str(folder)), format_checker=FORMATS)
 
 
-def assert_valid(name: str, instance: Any) -> None:
-    errors = sorted(schema_validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path))
+def assert_valid(name: str, instance: Any, version: str = "3.0") -> None:
+    errors = sorted(
+        schema_validator(name, version).iter_errors(instance), key=lambda e: list(e.absolute_path)
+    )
     assert not errors, f"{name}: " + "; ".join(
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
     )

@@ -54,6 +54,8 @@ def test_the_zip_is_a_datapackage_of_hsds_tables(demo_client: TestClient) -> Non
         for resource in reference["resources"]
     }
     for resource in descriptor["resources"]:
+        if resource["path"].startswith("x_"):  # extensions: the HSDS 3.1 draft's capacity tables
+            continue
         assert [field["name"] for field in resource["schema"]["fields"]] == expected[resource["path"]]
     assert "CC0" in readme and "HSDS" in readme
     assert any(license["name"] == "CC0-1.0" for license in descriptor["licenses"])

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app.catalogue.enums import ContactKind, OrganisationKind, ScheduleKind, ServiceStatus, Taxonomy
 from app.catalogue.models import Contact, Schedule, ServiceAtLocation, ServiceSourceLink, ServiceTerm
+from app.catalogue.overlay import Capacity, ServiceOverlay
 from app.settings import Settings
 from tests.factories import make_location, make_organisation, make_service
 from tests.hsds.conftest import assert_valid, make_client, reference_dir
@@ -38,7 +39,12 @@ NESTED = {
 
 # The reference API nests these where the table schemas have none: an organization's services
 # (/organizations/{id}) and a service at location's service (compiled_service_at_location_list.json).
-API_NESTING = {"organization.json": {"services"}, "service_at_location.json": {"service"}}
+# And the one extension: capacity in the HSDS 3.1 draft's shape.
+API_NESTING = {
+    "organization.json": {"services"},
+    "service_at_location.json": {"service"},
+    "service.json": {"x_hsds_3_1_capacities"},
+}
 
 
 def _only_hsds_fields(record: dict[str, Any], schema: str) -> None:
@@ -119,6 +125,16 @@ def rich(session: Session, tmp_path: Path) -> Iterator[tuple[TestClient, dict[st
                      rrule="FREQ=YEARLY;BYMONTH=6;BYMONTHDAY=21", dtstart=date(2026, 6, 21), sort_order=3),
         ]
     )  # fmt: skip
+    session.add(
+        ServiceOverlay(
+            service_id=service.id,
+            capacity=Capacity.PLACES_FREE,
+            places_free=3,
+            contact_name="Maija Ohjaaja",
+            contact_email="maija@seniorit.example",
+            note_to_professionals="Soita ensin.",
+        )
+    )
     session.flush()
     settings = Settings(data_dir=tmp_path, hsds_rate_limit=0, _env_file=None)  # type: ignore[call-arg]
     with make_client(session, settings) as client:
@@ -131,6 +147,15 @@ def test_every_field_we_hold_reaches_the_record_and_validates(
     client, ids = rich
     record = client.get(f"/hsds/services/{ids['service']}").json()
     assert_valid("service.json", record)
+    # Capacity is not in 3.0: the 3.1 draft's service_capacity shape, under an extension key.
+    capacities = record.pop("x_hsds_3_1_capacities")
+    assert [(c["available"], c["unit"]["name"], c["description"]) for c in capacities] == [
+        (3, "paikka", "Vapaita paikkoja")
+    ]
+    for capacity in capacities:
+        assert_valid("service_capacity.json", capacity, version="3.1-dev")
+    # The provider's staff contact and note are for professionals: not published.
+    assert "Maija" not in json.dumps(record) and "Soita ensin" not in json.dumps(record)
     _only_hsds_fields(record, "service.json")
     assert {
         "id", "organization_id", "name", "description", "url", "email", "status", "application_process", "fees_description",

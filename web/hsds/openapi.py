@@ -44,6 +44,8 @@ reference says):
 - Ids are UUIDs and stay the same from one sync to the next.
 - With `modified_after`, services retired since are included with status `inactive`.
 - Schedule times are Finnish local time (Europe/Helsinki).
+- `x_hsds_3_1_capacities` on a full service: the provider's word on free places in the HSDS 3.1 draft's
+  `service_capacity` shape (3.0 has no capacity).
 
 Data licence: content from Suomi.fi Palvelutietovaranto (PTV) is CC0 1.0; other content is under the
 terms its source gives (each record's `metadata` names its source). The API layout is Open Referral's
