@@ -147,11 +147,27 @@ def _json_error(
     return JSONResponse(status_code=status, content=body)
 
 
+# Errors whose message names parameters and values, for developers: a page tells a resident this
+# instead (the JSON API keeps the exact message and details).
+_PAGE_MESSAGES: dict[str, str] = {
+    "invalid_request": N_(
+        "The address of this page has a mistake in it, so we cannot show it. Check the address, "
+        "or start again from the front page."
+    ),
+    "invalid_parameter": N_(
+        "The address of this page has a mistake in it, so we cannot show it. Check the address, "
+        "or start again from the front page."
+    ),
+}
+
+
 def _respond(
     request: Request, status: int, code: str, message: str, details: list[dict[str, str]] | None = None
 ) -> Response:
     if wants_json(request) or _page_renderer is None:
         return _json_error(status, code, message, details)
+    if code in _PAGE_MESSAGES:
+        message = gettext(negotiate_locale(request), _PAGE_MESSAGES[code])
     return _page_renderer(request, status, message)
 
 
@@ -207,6 +223,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         locale = negotiate_locale(request)
+        if not wants_json(request) and any(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors()):
+            # A page address that cannot exist (/fi/services/abc) is a page not found.
+            return _respond(request, 404, "not_found", gettext(locale, "The page or resource was not found."))
         details = readable_validation_errors(exc.errors(), locale)
         message = " ".join(item["message"] for item in details)
         return _respond(request, 422, "invalid_request", message, details)

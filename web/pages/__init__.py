@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from web.errors import set_page_renderer
 from web.pages.errors import render_error_page
 from web.pages.routes import router
+from web.pages.site_files import router as site_files_router
 from web.pages.templating import STATIC_DIR
 
 
@@ -30,6 +31,7 @@ class CompressPages:
 def install_pages(app: FastAPI) -> None:
     """Mount the static files and the page routes, and render errors of pages as pages."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(site_files_router)
     app.include_router(router)
     app.add_middleware(CompressPages)
     set_page_renderer(render_error_page)

@@ -50,6 +50,17 @@ FIXED_LABELS: dict[Facet, dict[str, str]] = {
         "other": N_("Other provider"),
     },
 }
+# PTV's target groups are written for administrators ("Kansalaiset", sv "Handikappade"): residents
+# see these instead, in their language.
+RESIDENT_TARGET_GROUPS: dict[str, str] = {
+    "KR1": N_("Everyone"),
+    "KR1.1": N_("Older people"),
+    "KR1.2": N_("Children and families"),
+    "KR1.3": N_("Young people"),
+    "KR1.4": N_("People with a long-term illness"),
+    "KR1.5": N_("Finns living abroad"),
+    "KR1.6": N_("People with disabilities"),
+}
 SOURCE_NAMES: dict[str, str] = {
     "ptv": N_("Finnish Service Catalogue (PTV)"),
     "lahella": "Lähellä.fi",
@@ -113,6 +124,10 @@ def label_maps(
         for facet, labels in FIXED_LABELS.items()
     }
     maps.update(_code_table_labels(session, locale))
+    maps[Facet.TARGET_GROUP] = {  # a copy: the code table labels are cached
+        **maps.get(Facet.TARGET_GROUP, {}),
+        **{code: gettext(locale, label) for code, label in RESIDENT_TARGET_GROUPS.items()},
+    }
     maps[Facet.LANGUAGE] = {code: language_label(code, locale) for code in codes.get(Facet.LANGUAGE, ())}
     day_names = get_day_names("wide", context="stand-alone", locale=locale)
     maps[Facet.WEEKDAY] = {code: str(day_names[index]) for index, code in enumerate(WEEKDAYS)}

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.routing import Match
 
 from app.catalogue import queries, selfservice
 from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
@@ -25,7 +26,7 @@ from app.catalogue.short_links import normalise_code, service_for_code
 from app.catalogue.short_links import short_codes as _short_codes
 from app.db import get_session
 from app.errors import NotFound
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from search.service import search_services
 from search.types import Facet, SearchResult
@@ -47,7 +48,7 @@ from web.pages.handout import (
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import locate
 from web.pages.provider_facts import capacity_text, provider_facts
-from web.pages.site import catalogue_has_demo_data
+from web.pages.site import catalogue_has_demo_data, served_municipalities
 from web.pages.templating import is_htmx, render
 from web.pages.when import when_view
 
@@ -61,8 +62,13 @@ def _note_demo(request: Request, session: SessionDep) -> None:
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_note_demo)])
-LangPath = Annotated[str, Path(max_length=8)]
+# Any first segment: one that is not a language is a page not found (404), never a validation error.
+LangPath = Annotated[str, Path()]
 PRINT_PER_PAGE = 100
+
+
+def _settings(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or get_settings()
 
 
 def _base_url(request: Request) -> str:
@@ -88,6 +94,21 @@ def _params(request: Request) -> dict[str, list[str]]:
 def root(request: Request) -> RedirectResponse:
     """The bare address: to the front page in the language the browser asks for."""
     return RedirectResponse(f"/{negotiate_locale(request)}/", status_code=303)
+
+
+@router.get("/{lang}")
+def bare_segment(request: Request, lang: LangPath) -> RedirectResponse:
+    """/fi -> /fi/, /staff -> /staff/; any other one-segment address is not found, in the reader's
+    language (Starlette would redirect it to the front page route with a trailing slash)."""
+    slashed = {**request.scope, "path": request.url.path + "/"}
+    for route in request.app.router.routes:
+        if getattr(route, "path", None) in ("/{lang}/", "/{lang}"):
+            continue
+        match, _ = route.matches(slashed)
+        if match is Match.FULL or lang in LOCALES:
+            query = f"?{request.url.query}" if request.url.query else ""
+            return RedirectResponse(f"{request.url.path}/{query}", status_code=307)
+    raise NotFound("The page or resource was not found.", code="not_found")
 
 
 @router.get("/{lang}/")
@@ -159,6 +180,7 @@ def _results_context(
     place: ResolvedPlace,
     *,
     base_url: str,
+    served: set[str] | None = None,
     printing: bool = False,
 ) -> dict[str, Any]:
     base = f"/{locale}/search"
@@ -180,7 +202,9 @@ def _results_context(
         "capacities": {str(sid): capacity_text(o, locale) for sid, o in overlays.items() if o.capacity},
         "result": result,
         "hits": hits,
-        "facets": views.facet_groups(state, result, locale, labels),
+        "facets": views.facet_groups(
+            state, result, locale, labels, {Facet.MUNICIPALITY: served} if served else None
+        ),
         "active_filters": views.active_filters(
             state, locale, base, labels, place.label, nearest_only=place.outside_area
         ),
@@ -250,10 +274,24 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
     locale = _locale(lang)
     per_page = st.MAP_PER_PAGE if request.query_params.get("view") == st.View.MAP else st.PER_PAGE
     state, result, place = _search(request, locale, session, index, per_page)
+    last_page = max(1, -(-result.total // result.per_page))
+    if state.page > last_page:
+        # An old link, or a typed page number past the end: the last page there is, not an empty one.
+        return RedirectResponse(
+            f"/{locale}/search" + st.query_string(st.with_changes(state, page=last_page)), status_code=303
+        )
     # A submitted form carries empty and default fields; the address bar shows the canonical URL,
     # the one shared links and the language switch use.
     canonical = st.query_string(state)
-    context = _results_context(locale, session, state, result, place, base_url=_base_url(request))
+    context = _results_context(
+        locale,
+        session,
+        state,
+        result,
+        place,
+        base_url=_base_url(request),
+        served=served_municipalities(_settings(request)),
+    )
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if state.view is st.View.MAP and result.total:
         context.update(_whole_map(locale, session, index, state, place))
@@ -276,7 +314,14 @@ def search_print(request: Request, lang: LangPath, session: SessionDep, index: S
     locale = _locale(lang)
     state, result, place = _search(request, locale, session, index, PRINT_PER_PAGE)
     context = _results_context(
-        locale, session, state, result, place, base_url=_base_url(request), printing=True
+        locale,
+        session,
+        state,
+        result,
+        place,
+        base_url=_base_url(request),
+        served=served_municipalities(_settings(request)),
+        printing=True,
     )
     context["title"] = gettext(locale, "Search results")
     return render(request, locale, "search/print.html", context)
@@ -423,7 +468,12 @@ def service_page(
 ) -> Response:
     locale = _locale(lang)
     service = queries.get_service(session, service_id)
-    context = _service_context(locale, session, service, base_url=_base_url(request))
+    context = _service_context(
+        locale,
+        session,
+        service,
+        base_url=_base_url(request),
+    )
     context["title"] = context["name"].text if context["name"] else ""
     template = "service/htmx.html" if is_htmx(request) else "service/page.html"
     return render(request, locale, template, context)
@@ -435,7 +485,13 @@ def service_print(
 ) -> Response:
     locale = _locale(lang)
     service = queries.get_service(session, service_id)
-    context = _service_context(locale, session, service, base_url=_base_url(request), printing=True)
+    context = _service_context(
+        locale,
+        session,
+        service,
+        base_url=_base_url(request),
+        printing=True,
+    )
     context["title"] = context["name"].text if context["name"] else ""
     return render(request, locale, "service/print.html", context)
 

@@ -24,6 +24,7 @@ _demo_cache: dict[str, tuple[float, bool]] = {}
 class Area:
     names: tuple[str, ...]  # the counties served, then single municipalities
     municipality_count: int
+    codes: frozenset[str] = frozenset()
 
 
 @cache
@@ -40,11 +41,16 @@ def _area(counties: tuple[str, ...], municipalities: tuple[str, ...], locale: st
             served.add(row["code"])
             single.append(row.get(f"name_{locale}") or row["name_fi"])
     names = tuple(county_names[code] for code in counties if code in county_names) + tuple(sorted(single))
-    return Area(names, len(served))
+    return Area(names, len(served), frozenset(served))
 
 
 def area_of(settings: Settings, locale: str) -> Area:
     return _area(tuple(settings.wellbeing_counties), tuple(settings.municipalities), locale)
+
+
+def served_municipalities(settings: Settings) -> set[str]:
+    """The municipality codes of the area served (from the code tables the app ships)."""
+    return set(area_of(settings, "fi").codes)
 
 
 def area_text(settings: Settings, locale: str) -> str:

@@ -33,6 +33,7 @@ MAP_PER_PAGE = 50
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 200
 MAX_VALUES = 30
+MAX_AGE = 120
 
 _MUNICIPALITY = re.compile(r"^\d{3}$")
 _TARGET_GROUP = re.compile(r"^KR\d+(\.\d+)*$")
@@ -87,6 +88,7 @@ class SearchState:
     radius_km: int = DEFAULT_RADIUS_KM
     page: int = 1
     view: View = View.LIST
+    age: int | None = None  # the reader's age: activities open to it
     # The listings a resident or professional has put aside to print or share (short codes).
     shortlist: tuple[str, ...] = ()
 
@@ -110,7 +112,9 @@ class SearchState:
 
     @property
     def has_filters(self) -> bool:
-        return self.has_place or any(self.values_of(facet) for facet, _ in FACET_PARAMS)
+        return (
+            self.has_place or self.age is not None or any(self.values_of(facet) for facet, _ in FACET_PARAMS)
+        )
 
 
 def _invalid(name: str, value: str) -> InvalidInput:
@@ -195,6 +199,9 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
     lon = _rounded(_float(params, "lon", -180, 180))
     if (lat is None) != (lon is None):
         raise _invalid("lat" if lat is None else "lon", "")
+    age_raw = _one(params, "age")
+    if age_raw and (not _WHOLE_NUMBER.match(age_raw) or not 0 <= int(age_raw) <= MAX_AGE):
+        raise _invalid("age", age_raw)
     return SearchState(
         q=q,
         themes=_many(params, "theme", _THEME),
@@ -212,6 +219,7 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
         radius_km=int(radius_raw),
         page=int(page_raw),
         view=View(view_raw),
+        age=int(age_raw) if age_raw else None,
         shortlist=shortlist_from_params(params),
     )
 
@@ -235,6 +243,8 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
         params.extend((("lat", f"{state.lat:.3f}"), ("lon", f"{state.lon:.3f}")))
     if state.has_place and state.radius_km != DEFAULT_RADIUS_KM:
         params.append(("radius", str(state.radius_km)))
+    if state.age is not None:
+        params.append(("age", str(state.age)))
     params.extend(("list", code) for code in state.shortlist)
     if state.view is not View.LIST:
         params.append(("view", state.view.value))
@@ -304,6 +314,7 @@ def to_query(
         accessibility=state.accessibility,
         weekdays=state.weekdays,
         times_of_day=state.times_of_day,
+        age=state.age,
         near=near,
         radius_km=float(state.radius_km) if near is not None and within_radius else None,
         sort=Sort.DISTANCE if near is not None else Sort.RELEVANCE,

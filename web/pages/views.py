@@ -111,7 +111,11 @@ def hit_view(hit: SearchHit, locale: str, labels: dict[Facet, dict[str, str]]) -
 
 
 def facet_groups(
-    state: st.SearchState, result: SearchResult, locale: str, labels: dict[Facet, dict[str, str]]
+    state: st.SearchState,
+    result: SearchResult,
+    locale: str,
+    labels: dict[Facet, dict[str, str]],
+    allowed: dict[Facet, set[str]] | None = None,
 ) -> list[FacetGroup]:
     """Facets the engine counted, plus every chosen value (a chosen value with no hits stays visible)."""
     groups: list[FacetGroup] = []
@@ -126,6 +130,10 @@ def facet_groups(
         elif facet is Facet.ACCESSIBILITY:
             values = [a for a in st.ACCESSIBILITY_NEEDS if a in counts or a in chosen]
         else:
+            if allowed and facet in allowed:
+                # A service offered across a county border counts there too, but the catalogue
+                # covers only its own area: those municipalities are not choices (unless chosen).
+                values = [v for v in values if v in allowed[facet] or v in chosen]
             values += [v for v in chosen if v not in counts]
         if not values:
             continue
@@ -170,6 +178,9 @@ def active_filters(
         for value in state.values_of(facet):
             label = labels.get(facet, {}).get(value, value)
             active.append(ActiveFilter(label, base + st.query_string(st.without_value(state, facet, value))))
+    if state.age is not None:
+        label = gettext(locale, "Age %(age)s", age=str(state.age))
+        active.append(ActiveFilter(label, base + st.query_string(st.with_changes(state, age=None))))
     if state.has_place and place_label is not None:
         label = (
             gettext(locale, "Nearest to %(place)s", place=place_label)

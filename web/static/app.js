@@ -63,6 +63,8 @@
       button.dataset.enhanced = "true";
       button.hidden = false;
       button.addEventListener("click", function () { window.print(); });
+      // The button does what the hint says: show one of them, not both.
+      root.querySelectorAll("[data-print-hint]").forEach(function (hint) { hint.hidden = true; });
     });
   }
 
