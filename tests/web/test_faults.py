@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -132,7 +133,7 @@ def test_error_pages_speak_to_residents_and_the_api_to_developers(client: TestCl
 def test_hidden_controls_stay_hidden_without_javascript() -> None:
     """`button { display: inline-flex }` overrode the hidden attribute (browser test:
     tests/web/browser/test_without_js.py)."""
-    css = open(ROOT_CSS, encoding="utf-8").read()
+    css = Path(ROOT_CSS).read_text(encoding="utf-8")
     assert re.search(r"\[hidden\]\s*\{\s*display:\s*none\s*!important;\s*\}", css)
 
 
