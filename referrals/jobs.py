@@ -21,12 +21,15 @@ from referrals.models import FollowUp, NoticeKind, Referral
 from referrals.notifications import (
     RECEIVERS,
     REFERRER,
+    RESIDENT,
     LinkFor,
     Senders,
     SessionFactory,
     dispatch_pending,
     notice_for,
 )
+from referrals.outcome_models import OutcomeRequest
+from referrals.outcomes import has_outcome_consent, list_due_requests
 from referrals.service import local_today, transition
 from referrals.status import OPEN, UNANSWERED, Action, Party
 
@@ -40,6 +43,7 @@ class TickReport:
     expired: int = 0
     reminded: int = 0
     follow_ups: int = 0
+    outcome_questions: int = 0
     failed: int = 0
     notices: dict[str, int] = field(default_factory=dict)
 
@@ -164,6 +168,35 @@ def remind_follow_ups(sessions: SessionFactory, *, now: datetime, report: TickRe
     return _each(sessions, ids, remind_one, report)
 
 
+def send_outcome_questions(sessions: SessionFactory, *, now: datetime, report: TickReport) -> int:
+    """Tell each resident whose follow-up questions have come due (with consent to them), once.
+
+    A resident who asked for no messages (paper, phone, via the professional) gets none: the request
+    stays listed on the referral's follow-up page for staff to ask by phone.
+    """
+    today = local_today(now)
+
+    def send_one(session: Session, request_id: uuid.UUID) -> bool:
+        request = session.scalars(
+            _lock(session, select(OutcomeRequest).where(col(OutcomeRequest.id) == request_id))
+        ).first()
+        if request is None or request.sent_at is not None:
+            return False
+        referral = session.get(Referral, request.referral_id)
+        if referral is None or not has_outcome_consent(session, referral):
+            return False
+        request.sent_at = now
+        session.add(request)
+        notice = notice_for(referral, RESIDENT, NoticeKind.OUTCOME_QUESTIONS)
+        if notice is not None:
+            session.add(notice)
+        return True
+
+    with sessions() as session:
+        ids = [request.id for request in list_due_requests(session, today=today)]
+    return _each(sessions, ids, send_one, report)
+
+
 def tick(
     sessions: SessionFactory,
     *,
@@ -176,6 +209,7 @@ def tick(
     report.expired = expire_due(sessions, now=now, report=report)
     report.reminded = remind_unanswered(sessions, now=now, after_days=reminder_days, report=report)
     report.follow_ups = remind_follow_ups(sessions, now=now, report=report)
+    report.outcome_questions = send_outcome_questions(sessions, now=now, report=report)
     if senders is not None and link_for is not None:
         report.notices = dispatch_pending(sessions, senders=senders, link_for=link_for)
     return report

@@ -206,6 +206,9 @@ class NoticeKind(StrEnum):
     EXPIRED = "expired"  # to the referrer
     CONSENT_WITHDRAWN = "consent_withdrawn"  # to every party
     FOLLOW_UP_DUE = "follow_up_due"  # to the referrer and counsellor
+    OUTCOME_QUESTIONS = (
+        "outcome_questions"  # to the resident: follow-up questions are open (referrals/outcomes.py)
+    )
 
 
 class NoticeChannel(StrEnum):

@@ -146,6 +146,7 @@ SUBJECTS: Mapping[NoticeKind, str] = MappingProxyType(
         NoticeKind.EXPIRED: N_("A referral expired without an answer"),
         NoticeKind.CONSENT_WITHDRAWN: N_("Consent to a referral was withdrawn"),
         NoticeKind.FOLLOW_UP_DUE: N_("A referral follow-up is due"),
+        NoticeKind.OUTCOME_QUESTIONS: N_("How are you doing? A few follow-up questions"),
     }
 )
 
@@ -175,6 +176,10 @@ BODIES: Mapping[NoticeKind, str] = MappingProxyType(
             "shared.\n\n%(link)s"
         ),
         NoticeKind.FOLLOW_UP_DUE: N_("A follow-up of a referral is due. Sign in to see it:\n\n%(link)s"),
+        NoticeKind.OUTCOME_QUESTIONS: N_(
+            "Hello,\n\nyou agreed to answer a few follow-up questions about the activity recommended to you. "
+            "Open the link and enter the code you were given; it takes about five minutes:\n\n%(link)s"
+        ),
     }
 )
 SMS_BODIES: Mapping[NoticeKind, str] = MappingProxyType(
@@ -184,6 +189,9 @@ SMS_BODIES: Mapping[NoticeKind, str] = MappingProxyType(
         ),
         NoticeKind.ACTIVITY_CARD: N_("An activity recommended to you: %(service)s. %(link)s"),
         NoticeKind.CONSENT_WITHDRAWN: N_("Your consent was withdrawn and your referral is closed."),
+        NoticeKind.OUTCOME_QUESTIONS: N_(
+            "You agreed to answer a few follow-up questions. Open the link and enter the code you were given: %(link)s"
+        ),
     }
 )
 

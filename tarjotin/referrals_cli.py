@@ -37,6 +37,7 @@ def tick_command() -> None:
     sent = ", ".join(f"{key} {value}" for key, value in sorted(report.notices.items())) or "none"
     console.print(
         f"expired {report.expired}, reminded {report.reminded}, follow-ups {report.follow_ups}, "
+        f"follow-up questions {report.outcome_questions}, "
         f"failed {report.failed}; notices: {sent}"
     )
     if report.failed:

@@ -22,6 +22,7 @@ from referrals import queries, service
 from referrals.errors import CodeLocked, CodeRejected, LinkInvalid
 from referrals.links import referral_id_from_token
 from referrals.models import Referral
+from referrals.outcomes import open_timepoints
 from referrals.status import STATUS_LABELS, Action, ReferralStatus
 from web.errors import message_of
 from web.i18n import LOCALES, gettext
@@ -43,7 +44,7 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(runtime.secret_of(request), salt=_SALT)
 
 
-def _referral(request: Request, session: Session, token: str) -> Referral:
+def referral_of_token(request: Request, session: Session, token: str) -> Referral:
     settings = runtime.settings_of(request)
     referral_id = referral_id_from_token(
         token, runtime.secret_of(request), max_age_seconds=settings.referral_link_days * 86400
@@ -58,7 +59,7 @@ def _referral(request: Request, session: Session, token: str) -> Referral:
     return referral
 
 
-def _resident(request: Request, referral: Referral) -> Actor | None:
+def resident_of(request: Request, referral: Referral) -> Actor | None:
     value = request.cookies.get(COOKIE)
     if not value:
         return None
@@ -116,7 +117,7 @@ def _page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    resident = _resident(request, referral)
+    resident = resident_of(request, referral)
     if resident is None:
         return render(
             request,
@@ -139,6 +140,7 @@ def _page(
             "can_choose": Action.CHOOSE in actions,
             "can_refuse": Action.REFUSE in actions,
             "can_withdraw": Action.WITHDRAW_CONSENT in actions,
+            "followups": open_timepoints(session, referral, today=runtime.now().date()),
             "error": error,
         },
         status_code=status_code,
@@ -148,14 +150,14 @@ def _page(
 @router.get("/r/{token}")
 def link(token: TokenPath, request: Request, session: SessionDep) -> Response:
     """The link from the message or the QR code: into the resident's language."""
-    referral = _referral(request, session, token)
+    referral = referral_of_token(request, session, token)
     lang = referral.resident_locale if referral.resident_locale in LOCALES else "fi"
     return RedirectResponse(f"/{lang}/r/{token}", status_code=303)
 
 
 @router.get("/{lang}/r/{token}")
 def referral_page(lang: Lang, token: TokenPath, request: Request, session: SessionDep) -> Response:
-    referral = _referral(request, session, token)
+    referral = referral_of_token(request, session, token)
     return _page(request, session, lang, token, referral)
 
 
@@ -167,7 +169,7 @@ def give_code(
     session: SessionDep,
     code: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    referral = _referral(request, session, token)
+    referral = referral_of_token(request, session, token)
     try:
         service.verify_code(session, referral, code, now=runtime.now(), secret=runtime.secret_of(request))
     except (CodeRejected, CodeLocked) as exc:
@@ -207,8 +209,8 @@ def act(
     service_id: Annotated[uuid.UUID | None, Form()] = None,
 ) -> Response:
     """Choose an activity, say no, or withdraw consent."""
-    referral = _referral(request, session, token)
-    resident = _resident(request, referral)
+    referral = referral_of_token(request, session, token)
+    resident = resident_of(request, referral)
     if resident is None:
         return _page(
             request,
@@ -243,7 +245,7 @@ def act(
             )
     except DomainError as exc:
         session.rollback()
-        referral = _referral(request, session, token)
+        referral = referral_of_token(request, session, token)
         return _page(
             request,
             session,
