@@ -21,6 +21,7 @@ from app.accounts.models import Membership, Role, UserAccount
 from app.accounts.service import actor_for_user
 from app.catalogue.enums import ServiceStatus
 from app.catalogue.models import Organisation, Service
+from referrals.demo_outcomes import add_demo_outcomes
 from referrals.models import ActivityLevel, ConsentMethod, ContactChannel, Referral, ReferralNotice
 from referrals.service import (
     ConsentInput,
@@ -205,6 +206,7 @@ def load_demo_referrals(
             resident=Actor.resident(referral.id),
         )
         created += 1
+    add_demo_outcomes(session, now=now)
     # Demo people get no mail: everything the demo queued is marked as not sent.
     demo_ids = select(col(Referral.id)).where(col(Referral.is_demo).is_(True))
     session.execute(

@@ -42,3 +42,13 @@ def test_demo_referrals(session: Session, settings: Settings) -> None:
         == 0
     )
     assert load_demo_referrals(session, secret=SECRET, now=NOW, count=60).skipped
+    # About two in three agreed to follow-up questions; those three months into an activity answered again.
+    from referrals.outcome_models import OutcomeResponse
+
+    baselines = session.scalar(
+        select(func.count()).select_from(OutcomeResponse).where(col(OutcomeResponse.timepoint) == "baseline")
+    )
+    follow_ups = session.scalar(
+        select(func.count()).select_from(OutcomeResponse).where(col(OutcomeResponse.timepoint) == "m3")
+    )
+    assert 20 <= (baselines or 0) <= 55 and (follow_ups or 0) >= 1
