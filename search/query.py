@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from search.finnish import analyse_word, fold, words
+from search.synonyms import joined, phrases
 from search.types import SearchQuery
 
 MAX_QUERY_WORDS = 10
@@ -55,15 +56,36 @@ STOP_WORDS = frozenset(
 )
 
 
+def _join_phrases(found: list[str]) -> list[str]:
+    """Words that make a phrase of the synonym list become one word, as documents carry it
+    ("water gym" -> "water gym", matched as "watergym"); the text keeps its space."""
+    known = phrases()
+    if not known:
+        return found
+    longest = max(len(p) for p in known)
+    result: list[str] = []
+    i = 0
+    while i < len(found):
+        for size in range(min(longest, len(found) - i), 1, -1):
+            if tuple(found[i : i + size]) in known:
+                result.append(" ".join(found[i : i + size]))
+                i += size
+                break
+        else:
+            result.append(found[i])
+            i += 1
+    return result
+
+
 def analyse_query(q: str) -> list[QueryWord]:
     raw = [w for w in words(q) if len(w) >= 1]
     raw = [w for w in raw if w not in STOP_WORDS] or raw
-    raw = raw[:MAX_QUERY_WORDS]
+    raw = _join_phrases(raw)[:MAX_QUERY_WORDS]
     # Hyphenated words come with their parts: keep only the whole word for matching.
     unique = list(dict.fromkeys(raw))
     result: list[QueryWord] = []
     for position, word in enumerate(unique):
-        folded = fold(word)
+        folded = fold(joined(word))
         analysis = analyse_word(word)
         bases = tuple(dict.fromkeys(fold(b) for b in analysis.base_forms if fold(b) != folded))
         result.append(

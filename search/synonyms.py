@@ -64,11 +64,25 @@ def _by_word() -> dict[str, tuple[str, ...]]:
     return {word: tuple(others) for word, others in table.items()}
 
 
+def joined(phrase: str) -> str:
+    """A phrase of the list as the one word documents carry ("water gym" -> "watergym"): the query
+    joins the same words (search.query), so "gym" alone does not find the water-exercise groups."""
+    return phrase.replace(" ", "")
+
+
+@cache
+def phrases() -> frozenset[tuple[str, ...]]:
+    """The phrases of the list, as their words."""
+    entries = [w for group in synonym_groups() for w in group]
+    entries += [w for narrow, broad in _parsed()[1] for w in (*narrow, *broad)]
+    return frozenset(tuple(entry.split()) for entry in entries if " " in entry)
+
+
 def expand(lemmas: Iterable[str]) -> list[str]:
-    """The lemmas followed by their synonyms not already present, in order."""
+    """The lemmas followed by their synonyms not already present, in order (phrases joined)."""
     seen = dict.fromkeys(lemmas)
     table = _by_word()
     for lemma in list(seen):
         for other in table.get(lemma, ()):
-            seen.setdefault(other, None)
+            seen.setdefault(joined(other), None)
     return list(seen)

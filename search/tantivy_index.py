@@ -398,7 +398,9 @@ class TantivyIndex:
         # What the listing is (its name, keywords, classes, ontology terms and themes, with their
         # base forms, parts and synonyms in lemmas_main; the name's alone in lemmas_name, which
         # counts again) outweighs a word deep in its description (body_fi, and lemmas, every text's).
-        for value in {word.folded, *self._text_terms("name_fi", "fold", word.text)}:
+        phrase = " " in word.text  # a phrase of the synonym list: one joined word (search.query)
+        folded_terms = [] if phrase else self._text_terms("name_fi", "fold", word.text)
+        for value in {word.folded, *folded_terms}:
             term("name_fi", value, 4.0)
             term("body_fi", value, 0.5)
             term("terms_fi", value, 2.0)
@@ -412,7 +414,20 @@ class TantivyIndex:
             term("lemmas", base, 1.0)
             term("name_fi", base, 3.0)
         for lang in ("sv", "en"):
-            for value in self._text_terms(f"name_{lang}", lang, word.text):
+            values = self._text_terms(f"name_{lang}", lang, word.text)
+            if phrase and len(values) > 1:
+                # Every word of the phrase in the same field ("peer support" in a theme's label).
+                for field_name, boost in (
+                    (f"name_{lang}", 4.0),
+                    (f"body_{lang}", 1.0),
+                    (f"terms_{lang}", 2.0),
+                ):
+                    every = Q.boolean_query(
+                        [(tantivy.Occur.Must, Q.term_query(schema, field_name, v)) for v in values]
+                    )
+                    clauses.append(Q.boost_query(every, boost))
+                continue
+            for value in values:
                 term(f"name_{lang}", value, 4.0)
                 term(f"body_{lang}", value, 1.0)
                 term(f"terms_{lang}", value, 2.0)

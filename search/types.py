@@ -56,6 +56,8 @@ class SearchQuery:
     sort: Sort = Sort.RELEVANCE
     page: int = 1
     per_page: int = 20
+    # Read "ilmainen"/"gratis"/"free" and municipality names in q as filters (search.intent).
+    read_words: bool = False
 
 
 # Each facet's chosen values, as the SearchQuery field that holds them.
@@ -126,6 +128,16 @@ class SearchResult:
     degraded: bool = False  # answered by the database fallback because the engine is down
     relaxed: bool = False  # not every word matched; these are the best partial matches
     suggestion: str | None = None  # did-you-mean
+    understood: Understood | None = None  # words of q read as filters (SearchQuery.read_words)
+
+
+@dataclass(frozen=True)
+class Understood:
+    """Words of the query read as filters: the free-of-charge word, and municipalities named."""
+
+    free_word: str | None = None  # as typed
+    places: tuple[tuple[str, str], ...] = ()  # (word as typed, municipality code)
+    place_relaxed: bool = False  # nothing in those municipalities: the results are from everywhere
 
 
 class SearchIndex(Protocol):

@@ -58,6 +58,17 @@ class FacetValueOut(BaseModel):
     count: int
 
 
+class PlaceWordOut(BaseModel):
+    word: str = Field(description="the word as typed")
+    municipality: str = Field(description="the 3-digit code of the municipality it names")
+
+
+class UnderstoodOut(BaseModel):
+    free_word: str | None = Field(description="the word read as free of charge (ilmainen, gratis, free)")
+    places: list[PlaceWordOut] = Field(description="municipalities named in q, searched as a filter")
+    place_relaxed: bool = Field(description="true: nothing in those municipalities, results from everywhere")
+
+
 class SearchOut(BaseModel):
     items: list[SearchItemOut]
     total: int
@@ -67,6 +78,9 @@ class SearchOut(BaseModel):
     degraded: bool = Field(description="true: the search engine is down, answered from the database")
     relaxed: bool = Field(description="true: not every word matched; these are the best partial matches")
     suggestion: str | None = None
+    understood: UnderstoodOut | None = Field(
+        default=None, description="words of q read as filters (with read_words=true): see UnderstoodOut"
+    )
 
 
 def parse_point(value: str) -> tuple[float, float]:
@@ -121,6 +135,13 @@ def search_payload(result: SearchResult) -> dict[str, Any]:
         "degraded": result.degraded,
         "relaxed": result.relaxed,
         "suggestion": result.suggestion,
+        "understood": None
+        if result.understood is None
+        else {
+            "free_word": result.understood.free_word,
+            "places": [{"word": w, "municipality": c} for w, c in result.understood.places],
+            "place_relaxed": result.understood.place_relaxed,
+        },
     }
 
 
@@ -151,6 +172,13 @@ def search(
     sort: Annotated[Sort, Query(description="relevance, distance (needs near) or name")] = Sort.RELEVANCE,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+    read_words: Annotated[
+        bool,
+        Query(
+            description="true: ilmainen/maksuton/gratis/free in q mean free=true, and a municipality's "
+            "name in q filters by it (results from everywhere when it has none); false: every word as typed"
+        ),
+    ] = True,
 ) -> SearchOut:
     """Search active services. Alternatives within a filter, every filter must hold."""
     point = parse_point(near) if near is not None else None
@@ -178,6 +206,7 @@ def search(
         sort=sort,
         page=page,
         per_page=per_page,
+        read_words=read_words,
     )
     payload = search_payload(search_services(query, session=session, index=index))
     # Serialised here: returned as data, FastAPI would validate it against SearchOut first.

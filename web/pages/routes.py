@@ -189,6 +189,8 @@ def _results_context(
         codes.setdefault(Facet(facet_name), set()).update(v.value for v in values)
     for hit in result.items:
         codes[Facet.MUNICIPALITY].update(hit.municipality_codes)
+    understood_codes = [code for _w, code in result.understood.places] if result.understood else []
+    codes[Facet.MUNICIPALITY].update(understood_codes)
     labels = label_maps(session, locale, dict(codes.items()))
     hits = [views.hit_view(hit, locale, labels) for hit in result.items]
     pages = max(1, -(-result.total // result.per_page))
@@ -230,6 +232,11 @@ def _results_context(
         if result.suggestion
         else None,
         "self_url": base + st.query_string(state),
+        # Words read as filters (search.intent): what was done, and the search as typed instead.
+        "understood_places": ", ".join(labels[Facet.MUNICIPALITY].get(c, c) for c in understood_codes),
+        "plain_url": base + st.query_string(st.with_changes(state, plain=True))
+        if result.understood
+        else None,
         "map_points": views.map_points(hits) if state.view is st.View.MAP else "[]",
     }
 

@@ -89,6 +89,7 @@ class SearchState:
     page: int = 1
     view: View = View.LIST
     age: int | None = None  # the reader's age: activities open to it
+    plain: bool = False  # search the words as typed: no free-of-charge or municipality words (search.intent)
     # The listings a resident or professional has put aside to print or share (short codes).
     shortlist: tuple[str, ...] = ()
 
@@ -220,6 +221,7 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
         page=int(page_raw),
         view=View(view_raw),
         age=int(age_raw) if age_raw else None,
+        plain=_one(params, "plain") == "1",
         shortlist=shortlist_from_params(params),
     )
 
@@ -248,6 +250,8 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
     params.extend(("list", code) for code in state.shortlist)
     if state.view is not View.LIST:
         params.append(("view", state.view.value))
+    if state.plain and state.q:
+        params.append(("plain", "1"))
     if state.page != 1:
         params.append(("page", str(state.page)))
     return params
@@ -287,7 +291,7 @@ def without_place(state: SearchState) -> SearchState:
 
 
 def without_filters(state: SearchState) -> SearchState:
-    return SearchState(q=state.q, view=state.view, shortlist=state.shortlist)
+    return SearchState(q=state.q, view=state.view, shortlist=state.shortlist, plain=state.plain)
 
 
 def to_query(
@@ -320,4 +324,5 @@ def to_query(
         sort=Sort.DISTANCE if near is not None else Sort.RELEVANCE,
         page=state.page,
         per_page=per_page,
+        read_words=not state.plain,
     )
