@@ -250,7 +250,7 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
     params.extend(("list", code) for code in state.shortlist)
     if state.view is not View.LIST:
         params.append(("view", state.view.value))
-    if state.plain and state.q:
+    if state.plain:
         params.append(("plain", "1"))
     if state.page != 1:
         params.append(("page", str(state.page)))
