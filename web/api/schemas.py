@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from app.catalogue import meeting_times
 from app.catalogue.enums import Taxonomy
@@ -40,11 +40,26 @@ class Coordinates(BaseModel):
     longitude: float
 
 
+# A wall-clock time in the schedule's `timezone` ("08:00:00"). JSON Schema's `format: time` is RFC 3339's
+# full-time, which needs an offset, so strict clients would refuse these values: a pattern says it instead.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+            "description": "local wall-clock time in the schedule's timezone, without an offset",
+            "examples": ["08:00:00"],
+        }
+    ),
+]
+
+
 class ScheduleOut(BaseModel):
     kind: str
     byday: list[str]
-    opens_at: time | None
-    closes_at: time | None
+    opens_at: LocalTime | None
+    closes_at: LocalTime | None
     closes_next_day: bool
     valid_from: date | None
     valid_to: date | None
