@@ -437,3 +437,28 @@ def municipality_from_place(
         if best is None or distance < best[0]:
             best = (distance, entry.municipality_code)
     return best[1] if best and best[0] <= max_km else None
+
+
+_SLUG_FOLD = str.maketrans({"ä": "a", "å": "a", "ö": "o", "é": "e", "ü": "u"})
+
+
+def suomi_fi_service_url(service_id: str, name_fi: str | None) -> str:
+    """The service's page on Suomi.fi, where PTV publishes every listing:
+    https://www.suomi.fi/palvelut/<name as a slug>/<service id>."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (name_fi or "").lower().translate(_SLUG_FOLD)).strip("-") or "palvelu"
+    return f"https://www.suomi.fi/palvelut/{slug}/{service_id.lower()}"
+
+
+def keyword_themes(terms: Iterable[TermRecord], context: MappingContext) -> list[TermRecord]:
+    """Hyte themes that a service's free keywords name (theme_mapping.csv `keyword` rows, e.g.
+    "kaatumisten ehkäisy" -> arjen-turvallisuus), beyond the themes it already has: service
+    classes alone put fall prevention under exercise only."""
+    present = {t.code for t in terms if t.taxonomy == Taxonomy.THEME}
+    themes: set[str] = set()
+    for t in terms:
+        if t.taxonomy == Taxonomy.KEYWORD:
+            themes.update(context.themes_by_code.get((Taxonomy.KEYWORD, t.code.casefold()), ()))
+    return [
+        term(Taxonomy.THEME, theme, context.theme_labels.get(theme, EMPTY))
+        for theme in sorted(themes - present)
+    ]

@@ -177,3 +177,41 @@ def test_proper_names_carry_no_language_marker(app: FastAPI, client: TestClient,
     assert "(på finska)" in body  # the description in Finnish is still marked
     hits = client.get("/sv/search?theme=liikunta").text
     assert 'Seniorit ry</span> <span class="fallback">' not in hits
+
+
+@pytest.mark.parametrize("suffix", ["", "/print"])
+def test_a_retired_listing_says_so_and_offers_a_search(
+    app: FastAPI, client: TestClient, session: Session, suffix: str
+) -> None:
+    from app.catalogue.enums import ServiceStatus
+    from app.catalogue.models import Service
+
+    ids = _seed(session, app)
+    service = session.get(Service, ids["seniors"])
+    assert service is not None
+    service.status = ServiceStatus.RETIRED
+    session.flush()
+    response = client.get(f"/fi/services/{ids['seniors']}{suffix}")
+    assert response.status_code == 410
+    assert '<h1 id="unavailable-heading">Tätä toimintaa ei enää järjestetä.</h1>' in response.text
+    assert "Tuolijumppa" in response.text
+    assert 'action="/fi/search"' in response.text  # a search offered
+    assert 'href="/fi/search?theme=liikunta&amp;municipality=172"' in response.text  # similar, same place
+    unknown = client.get(f"/sv/services/{uuid.UUID(int=7)}")
+    assert unknown.status_code == 404 and "Verksamheten hittades inte." in unknown.text
+    assert 'action="/sv/search"' in unknown.text
+
+
+def test_ptv_source_links_to_suomi_fi_except_for_invented_listings(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    from integrations.ptv.common import suomi_fi_service_url
+
+    url = suomi_fi_service_url("D93BE162-07A2-45F2-84B3-F794DA852B58", "Tasapainoryhmä kaatumisten ehkäisyyn")
+    assert url == (
+        "https://www.suomi.fi/palvelut/tasapainoryhma-kaatumisten-ehkaisyyn/d93be162-07a2-45f2-84b3-f794da852b58"
+    )
+    real = make_service(session, name_fi="Kuntosali", source_url=url)
+    demo = make_service(session, name_fi="Keksitty", source_url=url, is_demo=True)
+    assert f'(<a href="{url}">alkuperäinen ilmoitus</a>)' in client.get(f"/fi/services/{real.id}").text
+    assert url not in client.get(f"/fi/services/{demo.id}").text

@@ -329,7 +329,7 @@ def test_language_links_keep_the_page(app: FastAPI, client: TestClient, session:
         ("/sv/search?theme=<script>", 422, "Sidans adress innehåller ett fel"),
         ("/fi/search?radius=7", 422, "Sivun osoitteessa on virhe"),
         ("/en/search?lat=61.0", 422, "The address of this page has a mistake in it"),
-        (f"/sv/services/{uuid.UUID(int=1)}", 404, "Ingen tjänst hittades med detta id."),
+        (f"/sv/services/{uuid.UUID(int=1)}", 404, "Verksamheten hittades inte."),
         ("/sv/services/not-an-id", 404, "Sidan eller resursen hittades inte."),
         ("/xx/", 404, ""),
     ],

@@ -425,7 +425,8 @@ def _service_context(
         "contacts": contacts,
         "organisation": organisation,
         "registration_href": safe_href(service.registration_url),
-        "source_href": safe_href(service.source_url),
+        # A demo listing is invented: its source address (Suomi.fi) has no page to link to.
+        "source_href": None if service.is_demo else safe_href(service.source_url),
         "organisation_name": local(organisation, "name", locale) if organisation else None,
         # An organisation known only from its services' summary has no kind of its own to show.
         "provider_kind": labels[Facet.PROVIDER_KIND].get(str(organisation.kind), "")
@@ -469,12 +470,49 @@ def _service_context(
     }
 
 
+def _service_or_none(session: Session, service_id: uuid.UUID) -> Service | None:
+    try:
+        return queries.get_service(session, service_id)
+    except NotFound:
+        return None
+
+
+def _unavailable(request: Request, locale: str, session: Session, service: Service | None) -> Response:
+    """A listing retired since its link was shared (410), or an id we never had (404): say so, and
+    offer a search for the same kind of activity in the same place."""
+    search = st.SearchState()
+    name = None
+    if service is not None:
+        name = local(service, "name", locale)
+        themes = sorted(t.code for t in service.terms if t.taxonomy == Taxonomy.THEME.value)[:1]
+        towns = sorted(
+            {
+                sal.location.municipality_code
+                for sal in service.service_at_locations
+                if sal.location.municipality_code
+            }
+        )[:1]
+        search = st.SearchState(themes=tuple(themes), municipalities=tuple(towns))
+    context = {
+        "name": name,
+        "retired": service is not None,
+        "similar_url": f"/{locale}/search" + st.query_string(search),
+        "title": gettext(locale, "This activity is no longer available.")
+        if service is not None
+        else gettext(locale, "We could not find this activity."),
+    }
+    template = "service/unavailable_htmx.html" if is_htmx(request) else "service/unavailable.html"
+    return render(request, locale, template, context, status_code=410 if service is not None else 404)
+
+
 @router.get("/{lang}/services/{service_id}")
 def service_page(
     request: Request, lang: LangPath, service_id: Annotated[uuid.UUID, Path()], session: SessionDep
 ) -> Response:
     locale = _locale(lang)
-    service = queries.get_service(session, service_id)
+    service = _service_or_none(session, service_id)
+    if service is None or service.status == ServiceStatus.RETIRED:
+        return _unavailable(request, locale, session, service)
     context = _service_context(
         locale,
         session,
@@ -491,7 +529,9 @@ def service_print(
     request: Request, lang: LangPath, service_id: Annotated[uuid.UUID, Path()], session: SessionDep
 ) -> Response:
     locale = _locale(lang)
-    service = queries.get_service(session, service_id)
+    service = _service_or_none(session, service_id)
+    if service is None or service.status == ServiceStatus.RETIRED:
+        return _unavailable(request, locale, session, service)
     context = _service_context(
         locale,
         session,

@@ -7,7 +7,7 @@ V10VmOpenApiOrganization (see demo/README.md for the conventions the demo data e
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.catalogue.enums import ContactKind, ScheduleKind, ServiceStatus, Source, Taxonomy
@@ -19,11 +19,13 @@ from integrations.ptv.common import (
     business_id,
     is_free_from_charge_type,
     is_hyte_service,
+    keyword_themes,
     organisation_kind,
     parse_datetime,
     phone_number,
     pick_by_language,
     schedules_from_hours,
+    suomi_fi_service_url,
     text_from,
     theme_terms,
     wgs84_from_3067,
@@ -355,9 +357,13 @@ def service_from_v11(
             language = keyword.get("language")
             label = Text(**{language: value}) if language in ("fi", "sv", "en") else Text(fi=value)
             terms.append(term(Taxonomy.KEYWORD, value.lower()[:255], label))
+    terms.extend(keyword_themes(terms, context))
     unique_terms = list({(term.taxonomy, term.code): term for term in terms}.values())
     return ServiceRecord(
-        provenance=_provenance(item, external_id),
+        provenance=replace(
+            _provenance(item, external_id),
+            source_url=suomi_fi_service_url(external_id, name.fi or name.first()),
+        ),
         organisation_external_id=organisation_id,
         organisation_name=_summary_name(responsible["organization"].get("name")),
         name=name,

@@ -8,7 +8,7 @@ list, service hours are typed entries, and a service's channels come from connec
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -22,12 +22,14 @@ from integrations.ptv.common import (
     continuous_rows,
     is_free_from_charge_type,
     is_hyte_service,
+    keyword_themes,
     municipality_from_place,
     organisation_kind,
     parse_date,
     parse_datetime,
     parse_time,
     phone_number,
+    suomi_fi_service_url,
     theme_terms,
     wgs84_from_3067,
 )
@@ -580,9 +582,13 @@ def service_from_v12(
                         taxonomy=Taxonomy.KEYWORD, code=value.lower()[:255], label=Text(**{language: value})
                     )
                 )
+    terms.extend(keyword_themes(terms, context))
     how_to_join = version_text(item, "userInstructions", clean=True)
     return ServiceRecord(
-        provenance=_provenance(item, external_id),
+        provenance=replace(
+            _provenance(item, external_id),
+            source_url=suomi_fi_service_url(external_id, name.fi or name.first()),
+        ),
         organisation_external_id=organisation_id,
         name=name,
         summary=version_text(item, "summary", clean=True),
