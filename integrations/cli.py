@@ -31,15 +31,18 @@ from sqlmodel import Session
 from app.catalogue.enums import Source
 from app.db import get_engine
 from app.settings import Settings, get_settings
+from app.timeutil import utcnow
 from integrations.context import MappingContext, load_mapping_context
 from integrations.errors import IntegrationError
 from integrations.records import Page
+from integrations.run_lock import SyncAlreadyRunning, mark_abandoned, sync_lock
 from integrations.source import CrawlState, SyncMode, SyncSource
 from integrations.sync import AfterCommit, RunStatus, SyncEngine, SyncReport
 
 console = Console(stderr=True)
 
 EXIT_CODES = {RunStatus.SUCCEEDED: 0, RunStatus.FAILED: 1, RunStatus.INCOMPLETE: 3, RunStatus.REFUSED: 4}
+EXIT_ALREADY_RUNNING = 5  # another sync holds the lock (run_lock.py); nothing was done
 
 
 class SourceFactory(Protocol):
@@ -83,7 +86,17 @@ def sync_source(
     settings = get_settings()
     # One connection for the whole run: a session on the engine checks a connection out of the pool
     # (and pings it) again after every page's commit.
-    with get_engine().connect() as connection, Session(connection, expire_on_commit=False) as session:
+    with (
+        get_engine().connect() as connection,
+        Session(connection, expire_on_commit=False) as session,
+        sync_lock(get_engine(), session),
+    ):
+        abandoned = mark_abandoned(session, utcnow())
+        if abandoned:
+            console.print(
+                f"earlier runs {', '.join(map(str, abandoned))} marked abandoned: their process ended without finishing",
+                soft_wrap=True,
+            )
         context = load_mapping_context(session, settings)
         source = source_factory(name)(session, settings, context, from_dir)
         mode = SyncMode.FULL if full else SyncMode.INCREMENTAL
@@ -161,6 +174,9 @@ def make_sync_cli(after_commit_factory: Callable[[], AfterCommit | None] = lambd
                     from_dir=from_dir,
                     after_commit=after_commit_factory(),
                 )
+            except SyncAlreadyRunning as exc:
+                console.print(str(exc), style="red", soft_wrap=True, markup=False, highlight=False)
+                raise typer.Exit(EXIT_ALREADY_RUNNING) from exc
             except IntegrationError as exc:
                 console.print(f"[red]{exc}[/red]")
                 raise typer.Exit(2) from exc

@@ -217,7 +217,14 @@ def demo_load(
         console.print(f"[red]demo data not found at {directory}[/red]")
         raise typer.Exit(2)
     # No per-page re-indexing here: one rebuild at the end.
-    report = sync_source("ptv", full=True, force=force, from_dir=directory, after_commit=None, is_demo=True)
+    from integrations.errors import IntegrationError
+
+    try:
+        report = sync_source(
+            "ptv", full=True, force=force, from_dir=directory, after_commit=None, is_demo=True
+        )
+    except IntegrationError as exc:
+        raise refuse(str(exc), 5) from exc
     print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_CODES.get(report.status, 1))
