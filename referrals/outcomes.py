@@ -212,16 +212,3 @@ def list_responses(session: Session, referral: Referral, *, actor: Actor) -> lis
             .order_by(col(OutcomeResponse.answered_at))
         )
     )
-
-
-def blank_answers(session: Session, referral_ids: Sequence[object]) -> int:
-    """Anonymisation: keep the scores for the statistics, drop the answers themselves."""
-    count = 0
-    for response in session.exec(
-        select(OutcomeResponse).where(col(OutcomeResponse.referral_id).in_(list(referral_ids)))
-    ):
-        response.answers = {}
-        session.add(response)
-        count += 1
-    session.flush()
-    return count

@@ -1,8 +1,9 @@
 """Retention: personal data leaves closed referrals after a set time; the statistics stay.
 
 What stays: kind, states and their times, reasons as codes, age band, municipality, the services, the
-organisations and units, attendance dates and the outcome. What goes: the resident's name, contact
-details, year of birth, their own words, the exercise plan's free text, timeline notes and the code.
+organisations and units, attendance dates, the outcome and follow-up scores. What goes: the resident's name, contact
+details, year of birth, their own words, the exercise plan's free text, timeline notes, follow-up answers
+and the code.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.accounts.actor import Actor
 from app.audit.trail import record_event
 from referrals.errors import ReferralNotFound
 from referrals.models import Referral, ReferralEvent, ReferralNotice
+from referrals.outcome_models import OutcomeResponse
 from referrals.queries import get_consent, list_attendance, list_targets, list_timeline
 from referrals.status import CLOSED
 
@@ -38,6 +40,10 @@ def strip_personal_data(session: Session, referral: Referral, *, now: datetime) 
     session.add(referral)
     session.execute(
         update(ReferralEvent).where(col(ReferralEvent.referral_id) == referral.id).values(note=None)
+    )
+    # Follow-up answers are health data: the scores stay for the statistics, the answers go.
+    session.execute(
+        update(OutcomeResponse).where(col(OutcomeResponse.referral_id) == referral.id).values(answers={})
     )
     # Nothing still waiting in the outbox reaches anyone about it.
     session.execute(

@@ -160,3 +160,16 @@ def test_the_provider_never_sees_outcome_answers(session: Session, world: World)
     # A welfare referral is followed up at 3 and 6 months only.
     due = list_due_requests(session, today=date(2028, 1, 1))
     assert sorted(r.timepoint.months for r in due if r.referral_id == referral.id) == [3, 6]
+
+
+def test_anonymisation_keeps_scores_and_drops_answers(session: Session, world: World) -> None:
+    from referrals.retention import strip_personal_data
+
+    referral = issue(session, world).referral
+    record_outcome_consent(session, referral, method="spoken", actor=world.referrer, now=NOW)
+    answer = record_answers(
+        session, referral, Timepoint.BASELINE, {**SWEMWBS, "lonely": "5"}, actor=world.referrer, now=NOW
+    )
+    strip_personal_data(session, referral, now=NOW)
+    session.refresh(answer)
+    assert answer.answers == {} and answer.swemwbs == 25 and answer.lonely is True
