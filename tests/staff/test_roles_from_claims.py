@@ -88,3 +88,12 @@ def test_session_timeouts(settings: Settings) -> None:
     assert not session_is_current(old, settings, now=now)  # 10 hours after sign-in, however active
     shorter = settings.model_copy(update={"session_idle_minutes": 1})
     assert not session_is_current(fresh, shorter, now=now + 61)
+
+
+def test_a_malformed_role_mapping_stops_the_app_with_a_reason(settings: Settings) -> None:
+    from app.settings import ConfigurationError
+    from tarjotin.asgi import create_app
+
+    broken = Settings(_env_file=None, data_dir=settings.data_dir, oidc_role_mapping="x=wizard@1234567-8")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="OIDC_ROLE_MAPPING: unknown role 'wizard'"):
+        create_app(broken)

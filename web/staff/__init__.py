@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from app.settings import Settings
+from app.accounts.role_mapping import rules_from_settings
+from app.settings import ConfigurationError, Settings
 from web.api import docs as docs_api
 from web.api import me as me_api
 from web.auth.csrf import CSRFMiddleware
@@ -16,6 +17,10 @@ def install_staff(app: FastAPI, settings: Settings) -> None:
     """Sessions and CSRF (web.middleware adds the security headers outside all) and the staff routes."""
     from web.staff import admin, routes
 
+    try:
+        rules_from_settings(settings.oidc_role_mapping)
+    except ValueError as exc:
+        raise ConfigurationError(f"OIDC_ROLE_MAPPING: {exc}") from None
     app.add_middleware(CSRFMiddleware, settings=settings)
     app.add_middleware(
         SessionMiddleware,
