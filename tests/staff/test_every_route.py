@@ -107,12 +107,15 @@ def test_pages_have_no_inline_script(client: TestClient, path: str) -> None:
 
 
 def test_an_unexpected_error_still_carries_the_headers(app: FastAPI) -> None:
-    @app.get("/boom-for-test")
-    def boom() -> None:
-        raise RuntimeError("boom")
+    from app.db import get_session
 
+    def broken_session():  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+        yield
+
+    app.dependency_overrides[get_session] = broken_session
     with TestClient(app, raise_server_exceptions=False) as client:
-        response = client.get("/boom-for-test")
+        response = client.get("/api/v1/services")
     assert response.status_code == 500
     for header in HEADERS:
         assert header in response.headers
