@@ -277,13 +277,15 @@ def iso_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
     value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def iso_time(value: time | None) -> str | None:
     if value is None:
         return None
-    return value.strftime("%H:%M:%S") if value.second else value.strftime("%H:%M")
+    if value.second:
+        return f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def iso_date(value: date | None) -> str | None:
@@ -312,6 +314,7 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None and value != []}
 
 
+@lru_cache(maxsize=1024)
 def language_name(code: str, lang: str) -> str:
     try:
         return Locale.parse(lang).languages.get(code) or code
@@ -341,15 +344,17 @@ def metadata(row: Row, resource_type: str, extra_provenances: Iterable[Row] = ()
     it (a service Lähellä.fi and PTV both list).
     """
     entries: list[dict[str, Any]] = []
+    resource_id = str(row.id)
     for provenance in (row, *extra_provenances):
         source = provenance.source
         updated_by = "demo data" if getattr(row, "is_demo", False) else f"sync:{source}"
+        synced = iso_datetime(provenance.last_synced_at)
         fields: list[tuple[str, str | None]] = [
             ("source", source),
             ("source_id", provenance.external_id),
             ("source_url", provenance.source_url),
             ("source_modified", iso_datetime(provenance.source_modified_at)),
-            ("last_synced", iso_datetime(provenance.last_synced_at)),
+            ("last_synced", synced),
         ]
         if provenance is row and getattr(row, "is_demo", False):
             fields.append(("demo", "true"))
@@ -359,11 +364,11 @@ def metadata(row: Row, resource_type: str, extra_provenances: Iterable[Row] = ()
             entries.append(
                 {
                     "id": derived_id(
-                        "metadata", resource_type, row.id, source, provenance.external_id, field_name
+                        "metadata", resource_type, resource_id, source, provenance.external_id, field_name
                     ),
-                    "resource_id": str(row.id),
+                    "resource_id": resource_id,
                     "resource_type": resource_type,
-                    "last_action_date": iso_datetime(provenance.last_synced_at),
+                    "last_action_date": synced,
                     "last_action_type": "sync",
                     "field_name": field_name,
                     "previous_value": "",
@@ -569,7 +574,8 @@ def schedule_to_hsds(schedule: Row, owner_key: str, owner_id: object, lang: str)
 def schedules_to_hsds(
     rows: Iterable[Row], owner_key: str, owner_id: object, lang: str
 ) -> list[dict[str, Any]]:
-    return [schedule_to_hsds(row, owner_key, owner_id, lang) for row in rows]
+    owner = str(owner_id)  # once, not per schedule
+    return [schedule_to_hsds(row, owner_key, owner, lang) for row in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -581,6 +587,7 @@ def phones_to_hsds(
     contacts: Iterable[Row], owner_key: str, owner_id: object, lang: str
 ) -> list[dict[str, Any]]:
     phones: list[dict[str, Any]] = []
+    owner_id = str(owner_id)
     for row in contacts:
         if row.kind != ContactKind.PHONE or not row.value:
             continue
@@ -618,6 +625,7 @@ def contacts_to_hsds(
 ) -> list[dict[str, Any]]:
     """E-mail addresses as HSDS contacts (named by their label). Our contacts are never people."""
     out: list[dict[str, Any]] = []
+    owner_id = str(owner_id)
     for row in contacts:
         if row.kind != ContactKind.EMAIL or not email(row.value):
             continue
