@@ -111,8 +111,9 @@ def issue(
     runtime.log_referral_access(
         session, actor, issued.referral, action="change", purpose="referral.issue", fields=view.fields
     )
-    background.add_task(runtime.send_notices, request)
     out = referral_out(session, view)
+    runtime.commit_now(session)
+    background.add_task(runtime.send_notices, request)
     return IssuedOut(
         **out.model_dump(),
         resident_link=str(settings.base_url).rstrip("/") + resident_path(issued.link_token),
@@ -219,6 +220,8 @@ def post_transition(
     runtime.log_referral_access(
         session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=()
     )
+    out = referral_out(session, view)
+    runtime.commit_now(session)
     background.add_task(runtime.send_notices, request)
     # A provider who recorded the resident's withdrawal has no access any more: the answer says only the state.
-    return referral_out(session, view)
+    return out

@@ -175,6 +175,7 @@ def give_code(
     except (CodeRejected, CodeLocked) as exc:
         # Rendered, not raised: the failed attempt must be committed to count.
         status = 429 if isinstance(exc, CodeLocked) else 422
+        runtime.commit_now(session)
         return _page(
             request,
             session,
@@ -255,5 +256,6 @@ def act(
             error=message_of(exc, lang),
             status_code=409,
         )
+    runtime.commit_now(session)
     background.add_task(runtime.send_notices, request)
     return RedirectResponse(f"/{lang}/r/{token}?done={action}", status_code=303)

@@ -65,3 +65,10 @@ def send_notices(request: Request) -> None:
         )
     except Exception as exc:  # the outbox keeps them; `tarjotin referrals tick` sends them later
         log.warning("sending referral notices after a request failed: %s", type(exc).__name__)
+
+
+def commit_now(session: Session) -> None:
+    """Commit before the response goes out. The request session's own commit runs after the response is sent
+    (a yield dependency's exit), so a browser following our redirect, or an integrator reading right after a
+    write, could otherwise see the state before the change; and the notices sent after the response need it."""
+    session.commit()

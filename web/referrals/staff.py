@@ -225,6 +225,7 @@ def issue_page(
             session.rollback()
             context = _issue_context(request, session, actor, form, {"card": exc.message})
             return render_staff(request, "referrals/staff_new.html", context, status_code=422)
+        runtime.commit_now(session)
         background.add_task(runtime.send_notices, request)
         options = queries.search_services(session, text="", ids=[uuid.UUID(s) for s in card.service_ids])
         return render_staff(
@@ -273,6 +274,7 @@ def issue_page(
     runtime.log_referral_access(
         session, actor, issued.referral, action="change", purpose="referral.issue", fields=("name",)
     )
+    runtime.commit_now(session)
     background.add_task(runtime.send_notices, request)
     return _issued_page(request, session, issued.referral, issued.short_code, issued.link_token)
 
@@ -455,6 +457,7 @@ def act_page(
     runtime.log_referral_access(
         session, actor, referral, action="change", purpose=f"referral.{action.value}", fields=()
     )
+    runtime.commit_now(session)
     background.add_task(runtime.send_notices, request)
     try:
         queries.get_referral(session, referral_id, actor=actor)
@@ -471,4 +474,5 @@ def new_code(referral_id: uuid.UUID, request: Request, actor: ActorDep, session:
 
     referral = queries.get_referral(session, referral_id, actor=actor)
     code = service.reissue_code(session, referral, actor=actor, secret=runtime.secret_of(request))
+    runtime.commit_now(session)
     return _issued_page(request, session, referral, code, link_token(referral.id, runtime.secret_of(request)))
