@@ -48,6 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from search.engine import open_search_index
 
         app.state.search_index = open_search_index(settings)
+        # Changes a killed sync or rebuild left queued are applied in the background (search/catch_up.py).
+        from search.catch_up import catch_up_in_background
+
+        catch_up_in_background(app.state.engine, app.state.search_index)
     except Exception as exc:
         # Search still answers, from the database (degraded), rather than the app not starting.
         log.error(

@@ -69,7 +69,10 @@ def test_ready_when_the_database_answers_whatever_search_does(client: TestClient
     client.app.state.search_index = Broken()  # type: ignore[attr-defined]
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "search": "unavailable"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "search": "unavailable", "search_pending_changes": 0},
+    }
     client.app.state.search_index = None  # type: ignore[attr-defined]
     assert client.get("/readyz").json()["checks"]["search"] == "not configured"
 

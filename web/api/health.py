@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.db import get_session
+from search.catch_up import pending_changes
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) 
         except Exception as exc:
             log.warning("readiness: search check failed: %s", type(exc).__name__)
             checks["search"] = "unavailable"
+    if checks["database"] == "ok":
+        # How far the index is behind the database (changes queued for it); 0 when up to date.
+        try:
+            checks["search_pending_changes"] = pending_changes(session)
+        except Exception as exc:
+            log.warning("readiness: pending changes not counted: %s", type(exc).__name__)
+            session.rollback()
     ready = checks["database"] == "ok"
     return JSONResponse(
         status_code=200 if ready else 503,
