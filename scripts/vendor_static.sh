@@ -13,4 +13,7 @@ cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
    node_modules/leaflet.markercluster/dist/MarkerCluster.css \
    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
    node_modules/leaflet.markercluster/MIT-LICENCE.txt "$v/markercluster/"
+mkdir -p "$v/swagger-ui"
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+   node_modules/swagger-ui-dist/LICENSE node_modules/swagger-ui-dist/NOTICE "$v/swagger-ui/"
 chmod 644 "$v"/*/*.* "$v"/leaflet/images/*

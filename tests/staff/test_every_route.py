@@ -98,11 +98,8 @@ def test_pages_have_no_inline_script(client: TestClient, path: str) -> None:
 
     body = client.get(path).text
     inline = [m for m in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", body) if "application/json" not in m]
-    if path == "/docs":
-        # FastAPI's page starts Swagger UI inline: its own policy names exactly that script by hash.
-        assert "'sha256-" in client.get(path).headers["content-security-policy"]
-    else:
-        assert not inline, f"{path}: inline script {inline}"
+    # /docs too: the vendored Swagger UI is started by a static script (web/static/docs.js).
+    assert not inline, f"{path}: inline script {inline}"
     assert not re.search(r"\sstyle=\"", body), f"{path}: inline style attribute"
 
 

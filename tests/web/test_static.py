@@ -22,6 +22,10 @@ COPIES = [
     ("markercluster/leaflet.markercluster.js", "leaflet.markercluster/dist/leaflet.markercluster.js"),
     ("markercluster/MarkerCluster.css", "leaflet.markercluster/dist/MarkerCluster.css"),
     ("markercluster/MIT-LICENCE.txt", "leaflet.markercluster/MIT-LICENCE.txt"),
+    ("swagger-ui/swagger-ui-bundle.js", "swagger-ui-dist/swagger-ui-bundle.js"),
+    ("swagger-ui/swagger-ui.css", "swagger-ui-dist/swagger-ui.css"),
+    ("swagger-ui/LICENSE", "swagger-ui-dist/LICENSE"),
+    ("swagger-ui/NOTICE", "swagger-ui-dist/NOTICE"),
 ]
 
 

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
-from starlette.routing import Match
 
 from app.catalogue import queries, selfservice
 from app.catalogue.enums import RecordStatus, ScheduleKind, ServiceStatus, Taxonomy
@@ -94,21 +93,6 @@ def _params(request: Request) -> dict[str, list[str]]:
 def root(request: Request) -> RedirectResponse:
     """The bare address: to the front page in the language the browser asks for."""
     return RedirectResponse(f"/{negotiate_locale(request)}/", status_code=303)
-
-
-@router.get("/{lang}")
-def bare_segment(request: Request, lang: LangPath) -> RedirectResponse:
-    """/fi -> /fi/, /staff -> /staff/; any other one-segment address is not found, in the reader's
-    language (Starlette would redirect it to the front page route with a trailing slash)."""
-    slashed = {**request.scope, "path": request.url.path + "/"}
-    for route in request.app.router.routes:
-        if getattr(route, "path", None) in ("/{lang}/", "/{lang}"):
-            continue
-        match, _ = route.matches(slashed)
-        if match is Match.FULL or lang in LOCALES:
-            query = f"?{request.url.query}" if request.url.query else ""
-            return RedirectResponse(f"{request.url.path}/{query}", status_code=307)
-    raise NotFound("The page or resource was not found.", code="not_found")
 
 
 @router.get("/{lang}/")
