@@ -70,6 +70,7 @@ class SearchDocument:
     points: list[tuple[float, float]] = field(default_factory=list)  # (latitude, longitude)
     # The weekly meeting pattern per place, by language, for result cards (not searched).
     when: dict[str, list[str]] = field(default_factory=dict)
+    formats: list[str] = field(default_factory=list)  # Taxonomy.FORMAT codes: online, group, ...
     # The lemmas of the name and the labels (keywords, classes, ontology terms, themes), which say
     # what the listing is; they outweigh a word deep in a description. The name's own count most.
     main_lemmas: list[str] = field(default_factory=list)
@@ -188,6 +189,7 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
         max_age=service.max_age,
         points=points,
         when=when_lines(service),
+        formats=sorted({t.code for t in service.terms if t.taxonomy == Taxonomy.FORMAT}),
         main_lemmas=expand(lemmas_of_text([name.get("fi"), *terms["fi"]])),
         name_lemmas=expand(lemmas_of_text([name.get("fi")])),
     )

@@ -100,6 +100,8 @@ def _filters(query: SearchQuery) -> list[Any]:
         conditions.append(_term_in(Taxonomy.THEME, query.themes))
     if query.target_groups:
         conditions.append(_term_in(Taxonomy.PTV_TARGET_GROUP, query.target_groups))
+    if query.formats:
+        conditions.append(_term_in(Taxonomy.FORMAT, query.formats))
     if query.free is not None:
         conditions.append(Service.is_free == query.free)
     if query.provider_kinds:
@@ -241,7 +243,11 @@ def _facets(session: Session, ids: list[uuid.UUID]) -> dict[str, list[FacetValue
             .group_by(Location.municipality_code)
         )
     )
-    for facet, taxonomy in ((Facet.THEME, Taxonomy.THEME), (Facet.TARGET_GROUP, Taxonomy.PTV_TARGET_GROUP)):
+    for facet, taxonomy in (
+        (Facet.THEME, Taxonomy.THEME),
+        (Facet.TARGET_GROUP, Taxonomy.PTV_TARGET_GROUP),
+        (Facet.FORMAT, Taxonomy.FORMAT),
+    ):
         facets[facet] = counted(
             lambda chunk, taxonomy=taxonomy: (
                 select(ServiceTerm.code, func.count())
@@ -365,6 +371,7 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
                 ),
                 demo=service.is_demo,
                 when=when_lines(service),
+                formats=tuple(sorted(t.code for t in service.terms if t.taxonomy == Taxonomy.FORMAT.value)),
             )
         )
     return SearchResult(

@@ -87,6 +87,7 @@ RETRIEVED = [
     "free",
     "points",
     "when",
+    "format",
 ]
 
 
@@ -139,6 +140,7 @@ def to_meilisearch(doc: SearchDocument) -> dict[str, Any]:
         "accessibility": doc.accessibility,
         "weekday": doc.weekdays,
         "time_of_day": doc.times_of_day,
+        "format": doc.formats,
         "free": None if doc.free is None else ("true" if doc.free else "false"),
         "min_age": doc.min_age if doc.min_age is not None else NO_MIN_AGE,
         "max_age": doc.max_age if doc.max_age is not None else NO_MAX_AGE,
@@ -385,6 +387,7 @@ class MeilisearchIndex:
                     points=tuple(GeoPoint(p[0], p[1]) for p in points),
                     demo=bool(hit.get("demo")),
                     when=hit.get("when") or {},
+                    formats=tuple(hit.get("format") or ()),
                 )
             )
         distribution = answer.get("facetDistribution") or {}

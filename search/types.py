@@ -20,6 +20,7 @@ class Facet(StrEnum):
     ACCESSIBILITY = "accessibility"
     WEEKDAY = "weekday"
     TIME_OF_DAY = "time_of_day"
+    FORMAT = "format"  # how one takes part: online, group, course ... (Taxonomy.FORMAT)
 
 
 class TimeOfDay(StrEnum):
@@ -50,6 +51,7 @@ class SearchQuery:
     accessibility: tuple[str, ...] = ()
     weekdays: tuple[str, ...] = ()
     times_of_day: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
     age: int | None = None
     near: tuple[float, float] | None = None  # (latitude, longitude), WGS84
     radius_km: float | None = None
@@ -71,6 +73,7 @@ FACET_FILTERS: dict[Facet, str] = {
     Facet.ACCESSIBILITY: "accessibility",
     Facet.WEEKDAY: "weekdays",
     Facet.TIME_OF_DAY: "times_of_day",
+    Facet.FORMAT: "formats",
 }
 
 
@@ -116,6 +119,7 @@ class SearchHit:
     # The weekly meeting pattern per place, by language ("torstaisin klo 13.00–13.45 · Asikkalan
     # palvelukeskus"); empty when the listing gives only its places' opening hours.
     when: dict[str, list[str]] = field(default_factory=dict)
+    formats: tuple[str, ...] = ()  # "online" marks a listing used on the web, wherever one lives
 
 
 @dataclass(frozen=True)

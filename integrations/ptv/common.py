@@ -462,3 +462,17 @@ def keyword_themes(terms: Iterable[TermRecord], context: MappingContext) -> list
         term(Taxonomy.THEME, theme, context.theme_labels.get(theme, EMPTY))
         for theme in sorted(themes - present)
     ]
+
+
+# Channel types through which a service is used on the web (v11 and v12 names).
+ONLINE_CHANNEL_TYPES = frozenset({"EChannel", "ElectronicService", "WebPage", "WebPageService"})
+
+
+def offered_online(channel_types: Iterable[str], *, has_place: bool, nationwide: bool) -> bool:
+    """Whether a PTV service is used online: it has an e-service channel (an online service even
+    where it also has places), or it has no place in our area and is reached through a web page or
+    offered nationwide (national digital services, online activities, advice lines)."""
+    types = set(channel_types)
+    if types & {"EChannel", "ElectronicService"}:
+        return True
+    return not has_place and (bool(types & ONLINE_CHANNEL_TYPES) or nationwide)

@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 
 SessionDep = Annotated[Session, Depends(get_session)]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+Format = Literal["online", "phone", "group", "course", "drop-in", "event", "trip", "volunteering"]
 _POINT = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 MAX_PER_PAGE = 100
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
@@ -51,6 +52,13 @@ class SearchItemOut(BaseModel):
     free: bool | None
     points: list[PointOut]
     demo: bool
+    formats: list[str] = Field(
+        default_factory=list, description="how one takes part; online: used on the web"
+    )
+    when: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="the weekly meeting times per place, by language (fi, sv, en)",
+    )
 
 
 class FacetValueOut(BaseModel):
@@ -122,6 +130,8 @@ def search_payload(result: SearchResult) -> dict[str, Any]:
                 "free": hit.is_free,
                 "points": [{"latitude": p.latitude, "longitude": p.longitude} for p in hit.points],
                 "demo": hit.demo,
+                "formats": list(hit.formats),
+                "when": hit.when,
             }
             for hit in result.items
         ],
@@ -164,6 +174,9 @@ def search(
     accessibility: Annotated[list[AccessibilityFeature], Query()] = [],  # noqa: B006
     weekday: Annotated[list[Weekday], Query(description="MO, TU, WE, TH, FR, SA or SU")] = [],  # noqa: B006
     time_of_day: Annotated[list[TimeOfDay], Query()] = [],  # noqa: B006
+    format: Annotated[
+        list[Format], Query(description="how one takes part; online: used on the web, wherever one lives")
+    ] = [],  # noqa: B006
     age: Annotated[int | None, Query(ge=0, le=120, description="the participant's age in years")] = None,
     near: Annotated[str | None, Query(max_length=60, description="latitude,longitude (WGS84)")] = None,
     radius_km: Annotated[
@@ -200,6 +213,7 @@ def search(
         accessibility=tuple(a.value for a in accessibility),
         weekdays=tuple(weekday),
         times_of_day=tuple(t.value for t in time_of_day),
+        formats=tuple(format),
         age=age,
         near=point,
         radius_km=radius_km,

@@ -26,6 +26,7 @@ FACET_TITLES: dict[Facet, str] = {
     Facet.WEEKDAY: N_("Weekday"),
     Facet.TIME_OF_DAY: N_("Time of day"),
     Facet.PROVIDER_KIND: N_("Provider"),
+    Facet.FORMAT: N_("How to take part"),
 }
 FIXED_LABELS: dict[Facet, dict[str, str]] = {
     Facet.FREE: {"true": N_("Free of charge"), "false": N_("Charged")},
@@ -39,6 +40,16 @@ FIXED_LABELS: dict[Facet, dict[str, str]] = {
         "morning": N_("Morning (before 12)"),
         "afternoon": N_("Afternoon (12–17)"),
         "evening": N_("Evening (from 17)"),
+    },
+    Facet.FORMAT: {
+        "online": N_("Online"),
+        "phone": N_("By phone"),
+        "group": N_("Group"),
+        "course": N_("Course"),
+        "drop-in": N_("Drop-in"),
+        "event": N_("Event"),
+        "trip": N_("Camp or trip"),
+        "volunteering": N_("Volunteering"),
     },
     Facet.PROVIDER_KIND: {
         "municipality": N_("Municipality"),

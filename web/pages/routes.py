@@ -260,6 +260,33 @@ def _whole_map(
     }
 
 
+ONLINE_APART = 5  # online listings shown after a place's own results
+
+
+def _online_apart(
+    locale: str, session: Session, index: Any, state: st.SearchState, result: SearchResult
+) -> tuple[list[views.HitView], str | None]:
+    """Online listings that match everything but the place: a place filter does not drop them, they
+    are shown apart after the local results (on the first page)."""
+    place_filtered = state.has_place or bool(state.municipalities)
+    if not place_filtered or state.page != 1 or state.view is not st.View.LIST or "online" in state.formats:
+        return [], None
+    anywhere = st.with_changes(
+        state, where="", lat=None, lon=None, municipalities=(), formats=("online",), page=1
+    )
+    query = st.to_query(anywhere, lang=locale, near=None, per_page=ONLINE_APART + len(result.items))
+    online = search_services(query, session=session, index=index)
+    shown = {hit.id for hit in result.items}
+    items = [hit for hit in online.items if hit.id not in shown][:ONLINE_APART]
+    if not items:
+        return [], None
+    labels = label_maps(
+        session, locale, {Facet.MUNICIPALITY: {c for hit in items for c in hit.municipality_codes}}
+    )
+    more = f"/{locale}/search" + st.query_string(anywhere) if online.total > len(items) else None
+    return [views.hit_view(hit, locale, labels) for hit in items], more
+
+
 @router.get("/{lang}/search")
 def search_page(request: Request, lang: LangPath, session: SessionDep, index: SearchIndexDep) -> Response:
     locale = _locale(lang)
@@ -283,6 +310,7 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
         base_url=_base_url(request),
         served=served_municipalities(_settings(request)),
     )
+    context["online_hits"], context["online_more_url"] = _online_apart(locale, session, index, state, result)
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if state.view is st.View.MAP and result.total:
         context.update(_whole_map(locale, session, index, state, place))

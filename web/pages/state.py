@@ -17,6 +17,8 @@ from app.errors import N_, InvalidInput
 from search.types import WEEKDAYS, Facet, SearchQuery, Sort, TimeOfDay
 
 ACCESSIBILITY_NEEDS: tuple[str, ...] = ("wheelchair", "rollator", "visual", "hearing")
+# Taxonomy.FORMAT codes (integrations/formats.py): how one takes part.
+FORMATS: tuple[str, ...] = ("online", "phone", "group", "course", "drop-in", "event", "trip", "volunteering")
 PROVIDER_KINDS: tuple[str, ...] = (
     "municipality",
     "wellbeing_county",
@@ -63,6 +65,7 @@ FACET_PARAMS: tuple[tuple[Facet, str], ...] = (
     (Facet.LANGUAGE, "language"),
     (Facet.WEEKDAY, "weekday"),
     (Facet.TIME_OF_DAY, "time"),
+    (Facet.FORMAT, "format"),
     (Facet.PROVIDER_KIND, "provider"),
 )
 PARAM_BY_FACET: dict[Facet, str] = dict(FACET_PARAMS)
@@ -82,6 +85,7 @@ class SearchState:
     weekdays: tuple[str, ...] = ()
     times_of_day: tuple[str, ...] = ()
     provider_kinds: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
     where: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -105,6 +109,7 @@ class SearchState:
             Facet.WEEKDAY: self.weekdays,
             Facet.TIME_OF_DAY: self.times_of_day,
             Facet.PROVIDER_KIND: self.provider_kinds,
+            Facet.FORMAT: self.formats,
         }[facet]
 
     @property
@@ -214,6 +219,7 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
         weekdays=_many(params, "weekday", allowed=WEEKDAYS),
         times_of_day=_many(params, "time", allowed=[t.value for t in TimeOfDay]),
         provider_kinds=_many(params, "provider", allowed=PROVIDER_KINDS),
+        formats=_many(params, "format", allowed=FORMATS),
         where=where,
         lat=lat,
         lon=lon,
@@ -281,6 +287,7 @@ def without_value(state: SearchState, facet: Facet, value: str) -> SearchState:
         Facet.WEEKDAY: "weekdays",
         Facet.TIME_OF_DAY: "times_of_day",
         Facet.PROVIDER_KIND: "provider_kinds",
+        Facet.FORMAT: "formats",
     }[facet]
     remaining = tuple(v for v in getattr(state, field) if v != value)
     return with_changes(state, **{field: remaining})
@@ -315,6 +322,7 @@ def to_query(
         languages=state.languages,
         free=state.free,
         provider_kinds=state.provider_kinds,
+        formats=state.formats,
         accessibility=state.accessibility,
         weekdays=state.weekdays,
         times_of_day=state.times_of_day,

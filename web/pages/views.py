@@ -61,6 +61,7 @@ class HitView:
     demo: bool
     points: list[tuple[float, float]] = field(default_factory=list)
     when: list[str] = field(default_factory=list)  # meeting times per place, in the reader's language
+    online: bool = False  # used on the web: shown apart from a place's results, never filtered out by it
 
 
 def results_heading(locale: str, total: int) -> str:
@@ -107,6 +108,7 @@ def hit_view(hit: SearchHit, locale: str, labels: dict[Facet, dict[str, str]]) -
         demo=hit.demo,
         points=[(p.latitude, p.longitude) for p in hit.points],
         when=list(hit.when.get(locale) or hit.when.get("fi") or []),
+        online="online" in hit.formats,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.catalogue.enums import ContactKind, ScheduleKind, ServiceStatus, Source, Taxonomy
 from integrations.context import MappingContext
+from integrations.formats import format_terms
 from integrations.ptv.accessibility import accessibility_features
 from integrations.ptv.common import (
     accessibility_text,
@@ -20,6 +21,7 @@ from integrations.ptv.common import (
     is_free_from_charge_type,
     is_hyte_service,
     keyword_themes,
+    offered_online,
     organisation_kind,
     parse_datetime,
     phone_number,
@@ -57,6 +59,7 @@ class ChannelInfo:
     is_location: bool
     municipality_code: str | None = None
     contacts: tuple[ContactRecord, ...] = ()
+    channel_type: str = ""
 
 
 def _id(item: Mapping[str, Any]) -> str:
@@ -233,13 +236,15 @@ def channel_info_from_v11(channel: Mapping[str, Any], context: MappingContext) -
         address = _location_address(channel) or {}
         municipality = address.get("municipality")
         code = _known(municipality.get("code"), context) if isinstance(municipality, Mapping) else None
-        return ChannelInfo(is_location=True, municipality_code=code)
+        return ChannelInfo(is_location=True, municipality_code=code, channel_type="ServiceLocation")
     contacts = contacts_from(
         channel.get("phoneNumbers") or channel.get("supportPhones"),
         channel.get("emails") or channel.get("supportEmails"),
         channel.get("webPages") or channel.get("urls"),
     )
-    return ChannelInfo(is_location=False, contacts=tuple(contacts))
+    return ChannelInfo(
+        is_location=False, contacts=tuple(contacts), channel_type=str(channel.get("serviceChannelType") or "")
+    )
 
 
 def _codes(items: Iterable[Mapping[str, Any]] | None) -> list[str]:
@@ -358,6 +363,15 @@ def service_from_v11(
             label = Text(**{language: value}) if language in ("fi", "sv", "en") else Text(fi=value)
             terms.append(term(Taxonomy.KEYWORD, value.lower()[:255], label))
     terms.extend(keyword_themes(terms, context))
+    channel_types = [
+        info.channel_type
+        for connection in item.get("serviceChannels") or ()
+        if isinstance(connection, Mapping)
+        and isinstance(connection.get("serviceChannel"), Mapping)
+        and (info := channels.get((blank_to_none(connection["serviceChannel"].get("id")) or "").lower()))
+    ]
+    if offered_online(channel_types, has_place=bool(links), nationwide=nationwide):
+        terms.extend(format_terms({"online"}))
     unique_terms = list({(term.taxonomy, term.code): term for term in terms}.values())
     return ServiceRecord(
         provenance=replace(

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.catalogue.enums import ContactKind, ScheduleKind, ServiceStatus, Source, Taxonomy
 from integrations.context import MappingContext
+from integrations.formats import format_terms
 from integrations.ptv.common import (
     BYDAY,
     DAYS,
@@ -24,6 +25,7 @@ from integrations.ptv.common import (
     is_hyte_service,
     keyword_themes,
     municipality_from_place,
+    offered_online,
     organisation_kind,
     parse_date,
     parse_datetime,
@@ -468,6 +470,7 @@ class ChannelSummary:
     is_location: bool
     municipality_code: str | None = None
     contacts: tuple[ContactRecord, ...] = ()
+    channel_type: str = ""
 
 
 def channel_summary_from_v12(channel: Mapping[str, Any], context: MappingContext) -> ChannelSummary:
@@ -487,7 +490,9 @@ def channel_summary_from_v12(channel: Mapping[str, Any], context: MappingContext
         contacts = contacts_from_versions(
             channel, phones="phoneNumbers", emails="supportEmails", web_pages="webAddress"
         )
-    return ChannelSummary(is_location=False, contacts=tuple(contacts))
+    return ChannelSummary(
+        is_location=False, contacts=tuple(contacts), channel_type=str(channel.get("serviceChannelType") or "")
+    )
 
 
 def area_municipalities_v12(area: Any, context: MappingContext) -> tuple[bool, list[str]]:
@@ -518,11 +523,13 @@ def service_from_v12(
     contacts: list[ContactRecord] = []
     schedules: list[ScheduleRecord] = []
     places: set[str] = set()
+    channel_types: list[str] = []
     for connection in connections:
         channel_id = (blank_to_none(connection.get("channelContentId")) or "").lower()
         summary = channels.get(channel_id)
         if summary is None:
             continue
+        channel_types.append(summary.channel_type)
         hours = schedules_from_v12_hours(
             connection.get("serviceHours"), weekly_kind=ScheduleKind.SESSION, today=context.today
         )
@@ -583,6 +590,8 @@ def service_from_v12(
                     )
                 )
     terms.extend(keyword_themes(terms, context))
+    if offered_online(channel_types, has_place=bool(links), nationwide=nationwide):
+        terms.extend(format_terms({"online"}))
     how_to_join = version_text(item, "userInstructions", clean=True)
     return ServiceRecord(
         provenance=replace(
