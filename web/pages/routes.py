@@ -264,11 +264,18 @@ ONLINE_APART = 5  # online listings shown after a place's own results
 
 
 def _online_apart(
-    locale: str, session: Session, index: Any, state: st.SearchState, result: SearchResult
+    locale: str,
+    session: Session,
+    index: Any,
+    state: st.SearchState,
+    result: SearchResult,
+    place: ResolvedPlace,
 ) -> tuple[list[views.HitView], str | None]:
     """Online listings that match everything but the place: a place filter does not drop them, they
     are shown apart after the local results (on the first page)."""
-    place_filtered = state.has_place or bool(state.municipalities)
+    # A place not found or outside the area filters nothing, so the online ones are among the results.
+    within_radius = place.near is not None and not place.outside_area
+    place_filtered = within_radius or bool(state.municipalities)
     if not place_filtered or state.page != 1 or state.view is not st.View.LIST or "online" in state.formats:
         return [], None
     anywhere = st.with_changes(
@@ -310,7 +317,9 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
         base_url=_base_url(request),
         served=served_municipalities(_settings(request)),
     )
-    context["online_hits"], context["online_more_url"] = _online_apart(locale, session, index, state, result)
+    context["online_hits"], context["online_more_url"] = _online_apart(
+        locale, session, index, state, result, place
+    )
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if state.view is st.View.MAP and result.total:
         context.update(_whole_map(locale, session, index, state, place))
