@@ -139,6 +139,11 @@ def _distances(session: Session, ids: list[uuid.UUID], point: tuple[float, float
     return nearest
 
 
+# Above this many matches the fallback (a degraded mode) leaves the schedule and accessibility facets
+# uncounted rather than read every schedule of the catalogue on each search; their filters still hold.
+PYTHON_FACET_LIMIT = 5000
+
+
 @dataclasses.dataclass
 class _When:
     meetings: list[Schedule] = dataclasses.field(default_factory=list)
@@ -191,6 +196,9 @@ def _python_filters(
     """The filters and facets the tables cannot answer in SQL on both engines (schedules decide
     weekdays and times of day; features are a JSON list): the ids that pass, and their counts."""
     if not ids:
+        return ids, {}
+    filtering = bool(query.weekdays or query.times_of_day or query.accessibility)
+    if not filtering and len(ids) > PYTHON_FACET_LIMIT:
         return ids, {}
     when = _when_facets(session, ids)
     features = _accessibility(session, ids)
