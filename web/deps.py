@@ -14,8 +14,13 @@ from sqlmodel import Session
 from app.db import get_session
 from search.types import SearchIndex
 
-# The request's database session (commit on success, rollback on error: app.db.get_session).
-SessionDep = Annotated[Session, Depends(get_session)]
+# The request's database session (commit on success, rollback on error: app.db.get_session), committed
+# when the route returns and before the response is sent: a browser that follows a redirect after a form, or
+# an API client reading after a write, must see what was written. (FastAPI's default, "request" scope, ends the
+# dependency after the response: the next request could read the old state.)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+# For a response that streams from the database after the route returns (ndjson): open until it is sent.
+StreamingSessionDep = Annotated[Session, Depends(get_session, scope="request")]
 
 
 def get_search_index(request: Request) -> SearchIndex | None:

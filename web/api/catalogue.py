@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
-from sqlmodel import Session
+from fastapi import APIRouter, Path, Query
 
 from app.catalogue import queries
-from app.db import get_session
 from app.errors import InvalidInput
 from web.api.schemas import (
     ErrorOut,
@@ -19,10 +17,10 @@ from web.api.schemas import (
     to_organisation_out,
     to_service_out,
 )
+from web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 
 

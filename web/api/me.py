@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.accounts.actor import Actor
 from app.accounts.models import Unit
 from app.catalogue.models import Organisation
-from app.db import get_session
 from web.api.schemas import ErrorOut
 from web.auth import ActorDep
+from web.deps import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 class OrganisationRef(BaseModel):

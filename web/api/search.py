@@ -6,21 +6,18 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
-from sqlmodel import Session
 
 from app.catalogue.enums import AccessibilityFeature, OrganisationKind
-from app.db import get_session
 from app.errors import InvalidInput
 from search.service import search_services
 from search.types import SearchQuery, SearchResult, Sort, TimeOfDay
 from web.api.schemas import ErrorOut
-from web.deps import SearchIndexDep
+from web.deps import SearchIndexDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Format = Literal["online", "phone", "group", "course", "drop-in", "event", "trip", "volunteering"]
 _POINT = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")

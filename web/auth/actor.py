@@ -16,12 +16,13 @@ from app.accounts.actor import Actor, ActorKind
 from app.accounts.models import UserAccount
 from app.accounts.service import actor_for_client, actor_for_user, authenticate_client, require_admin
 from app.accounts.tokens import parse_person_token
-from app.db import get_session, session_scope
+from app.db import session_scope
 from app.errors import N_, AccessPending, SignInRequired, TooManyRequests
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from web.auth import ratelimit
 from web.auth.session import end_session, read_session, session_is_current, touch_session
+from web.deps import SessionDep
 
 # Personal bearer tokens (development only, `tarjotin demo token`) live this long.
 PERSON_TOKEN_SECONDS = 3600
@@ -93,9 +94,6 @@ def current_actor(request: Request, session: Session | None = None) -> Actor | N
         return resolve_actor(request, session)
     with session_scope(getattr(request.app.state, "engine", None)) as own:
         return resolve_actor(request, own)
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def require_signed_in(request: Request, session: SessionDep) -> Actor:

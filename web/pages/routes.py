@@ -23,13 +23,12 @@ from app.catalogue.meeting_times import HELSINKI
 from app.catalogue.models import Schedule, Service
 from app.catalogue.short_links import normalise_code, service_for_code
 from app.catalogue.short_links import short_codes as _short_codes
-from app.db import get_session
 from app.errors import NotFound
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from search.service import search_services
 from search.types import Facet, SearchResult
-from web.deps import SearchIndexDep
+from web.deps import SearchIndexDep, SessionDep
 from web.i18n import LOCALES, gettext, negotiate_locale
 from web.pages import state as st
 from web.pages import views
@@ -50,8 +49,6 @@ from web.pages.provider_facts import capacity_text, provider_facts
 from web.pages.site import catalogue_has_demo_data, served_municipalities
 from web.pages.templating import is_htmx, render
 from web.pages.when import when_view
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _note_demo(request: Request, session: SessionDep) -> None:

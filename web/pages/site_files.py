@@ -6,20 +6,19 @@ from __future__ import annotations
 from typing import Annotated
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, Response
 from sqlmodel import Session, col, func, select
 
 from app.catalogue.enums import ServiceStatus
 from app.catalogue.models import Service
-from app.db import get_session
 from app.errors import NotFound
 from app.settings import get_settings
+from web.deps import SessionDep
 from web.i18n import LOCALES
 from web.pages.templating import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 SERVICES_PER_SITEMAP = 10_000  # x3 languages: within the protocol's 50,000 addresses per file
 XML = "application/xml"
 STATIC_PAGES = ("", "accessibility", "privacy")

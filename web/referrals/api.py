@@ -10,11 +10,9 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
-from app.db import get_session
 from app.errors import InvalidInput
 from referrals import queries, service
 from referrals.errors import ReferralNotFound
@@ -23,13 +21,13 @@ from referrals.service import ConsentInput, ExercisePlan, FieldErrors, ReferralI
 from referrals.status import Action, ReferralKind, ReferralStatus
 from web.api.schemas import ErrorOut
 from web.auth import ActorDep
+from web.deps import SessionDep
 from web.i18n import gettext, negotiate_locale
 from web.referrals import runtime
 from web.referrals.schemas import IssuedOut, ReferralIn, ReferralOut, ReferralPage, TransitionIn
 from web.referrals.views import action_for, detail, referral_out, summary_out
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
-SessionDep = Annotated[Session, Depends(get_session)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not signed in, or the bearer token is not valid."},
     403: {"model": ErrorOut, "description": "Your relation to the referral does not allow this."},

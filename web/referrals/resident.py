@@ -9,14 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session
 
 from app.accounts.actor import Actor
 from app.catalogue.models import Service
-from app.db import get_session
 from app.errors import DomainError
 from referrals import queries, service
 from referrals.errors import CodeLocked, CodeRejected, LinkInvalid
@@ -24,6 +23,7 @@ from referrals.links import referral_id_from_token
 from referrals.models import Referral
 from referrals.outcomes import open_timepoints
 from referrals.status import STATUS_LABELS, Action, ReferralStatus
+from web.deps import SessionDep
 from web.errors import message_of
 from web.i18n import LOCALES, gettext
 from web.pages import content
@@ -32,7 +32,6 @@ from web.referrals import runtime
 from web.referrals.views import allowed_actions
 
 router = APIRouter(include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 Lang = Annotated[str, Path(pattern="^(fi|sv|en)$")]
 TokenPath = Annotated[str, Path(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 COOKIE = "referral_access"

@@ -20,7 +20,6 @@ from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue.models import Service
 from app.catalogue.queries import list_municipalities
-from app.db import get_session
 from app.errors import DomainError
 from app.i18n import gettext
 from referrals import queries, service
@@ -42,6 +41,7 @@ from referrals.status import (
     REASON_LABELS as OUTCOME_LABELS,
 )
 from web.auth import ActorDep
+from web.deps import SessionDep
 from web.errors import message_of
 from web.i18n import negotiate_locale
 from web.referrals import runtime
@@ -51,7 +51,6 @@ from web.referrals.views import allowed_actions, detail, is_overdue
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 PER_PAGE = 50
 
 

@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -18,15 +18,14 @@ from app.accounts import service
 from app.accounts.models import ApiClient, Membership, Role, Unit
 from app.audit.access import list_access_for_subject
 from app.catalogue.enums import OrganisationKind
-from app.db import get_session
 from app.errors import N_, InvalidInput
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from web.auth import AdminDep
+from web.deps import SessionDep
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff/admin", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 IdPath = Annotated[uuid.UUID, Path()]
 _UUID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
 

@@ -8,25 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
 from app.accounts.demo import get_demo_user, list_demo_users, refuse_in_production
 from app.accounts.role_mapping import rules_from_settings
 from app.accounts.service import grants_of, list_units, set_user_locale, sign_in_from_claims
 from app.catalogue.models import Organisation
-from app.db import get_session
 from app.errors import N_, NotFound
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from web.auth import ActorDep, SignedInDep, current_actor, oidc
 from web.auth.session import end_session, read_session, start_session
+from web.deps import SessionDep
 from web.i18n import LANGUAGE_COOKIE, LOCALES, negotiate_locale
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 START = "/staff/"
 _NEXT_KEY = "staff_next"
 
