@@ -242,4 +242,5 @@ def test_admin_gets_404_for_what_does_not_exist(client: TestClient, demo_staff: 
         client.post(f"/staff/admin/api-clients/{uuid.uuid4()}/revoke", data={"csrftoken": token}).status_code
         == 404
     )
-    assert client.get("/staff/admin/users/not-an-id").status_code == 422
+    # A malformed id in a page address is a page that does not exist (as on the resident pages).
+    assert client.get("/staff/admin/users/not-an-id").status_code == 404
