@@ -17,11 +17,10 @@ from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue import local_listings, selfservice
 from app.catalogue.codes import served_municipality_codes
-from app.catalogue.enums import AccessibilityFeature, Source
+from app.catalogue.enums import AccessibilityFeature
 from app.catalogue.listing_form import DAYS, LANGUAGES, listing_from_form, parse_sessions
 from app.catalogue.models import Municipality, Organisation, Service, Theme
 from app.catalogue.overlay import Capacity, ReferralMethod, ServiceOverlay
-from app.catalogue.revisions import ListingRevision
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.settings import get_settings
 from app.timeutil import utcnow
@@ -193,13 +192,6 @@ def propose(request: Request, actor: ActorDep, session: SessionDep, form: FormDe
         listing_id=listing_id,
     )
     return RedirectResponse("/staff/listings?saved=1", status_code=303)
-
-
-def published_service_id(session: Session, revision: ListingRevision) -> uuid.UUID | None:
-    service = session.exec(
-        select(Service).where(Service.source == Source.LOCAL, Service.external_id == str(revision.listing_id))
-    ).first()
-    return service.id if service else None
 
 
 # --- the overlay of one listing (after the /local routes: their paths would match {service_id}) ---------
