@@ -130,7 +130,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    sms_gateway: Literal["development"] = "development"
+    sms_gateway: Literal["development", "quriiri"] = "development"
+    # Quriiri (referrals/quriiri.py): the account's sending URL from their web UI, an API key, the sender.
+    quriiri_url: AnyHttpUrl | None = None
+    quriiri_api_key: SecretStr | None = None
+    quriiri_sender: str | None = Field(default=None, max_length=15)
     referral_response_days: int = Field(default=14, ge=1, le=90)
     referral_reminder_days: int = Field(default=7, ge=1, le=60)
     referral_link_days: int = Field(default=60, ge=1, le=365)
@@ -202,6 +206,18 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.data_dir / 'tarjotin.sqlite3').as_posix()}"
         if self.search_index_dir is None:
             self.search_index_dir = self.data_dir / "search-index"
+        if self.sms_gateway == "quriiri":
+            missing = [
+                name
+                for name, value in (
+                    ("QURIIRI_URL", self.quriiri_url),
+                    ("QURIIRI_API_KEY", self.quriiri_api_key),
+                    ("QURIIRI_SENDER", self.quriiri_sender),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"SMS_GATEWAY=quriiri needs {', '.join(missing)}")
         return self
 
     @property

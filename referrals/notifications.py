@@ -403,7 +403,8 @@ def new_user_notice(referral_id: uuid.UUID, user_id: uuid.UUID, kind: NoticeKind
 
 
 def senders_from_settings(settings: Settings) -> Senders:
-    """SMTP when SMTP_HOST is set, else a sender that sends nothing and logs no content."""
+    """SMTP when SMTP_HOST is set, else a sender that sends nothing and logs no content; SMS through the
+    gateway SMS_GATEWAY names."""
     email: EmailSender = LogEmailSender()
     if settings.smtp_host:
         email = SmtpEmailSender(
@@ -414,4 +415,14 @@ def senders_from_settings(settings: Settings) -> Senders:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             starttls=settings.smtp_starttls,
         )
-    return Senders(email=email, sms=DevelopmentSmsSender())
+    sms: SmsSender = DevelopmentSmsSender()
+    if settings.sms_gateway == "quriiri" and settings.quriiri_url and settings.quriiri_api_key:
+        from referrals.quriiri import QuriiriSmsSender
+
+        sms = QuriiriSmsSender(
+            url=str(settings.quriiri_url),
+            api_key=settings.quriiri_api_key.get_secret_value(),
+            sender=settings.quriiri_sender or "",
+            timeout=settings.http_timeout_seconds,
+        )
+    return Senders(email=email, sms=sms)
