@@ -6,13 +6,20 @@ verifier in the session cookie between the redirect and the callback.
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth
+from authlib.deprecate import AuthlibDeprecationWarning
+
+# Authlib 1.9 warns at import that it would rather have `httpx2` than `httpx`; httpx is the project's
+# fixed HTTP client and works with it, so the warning would only print a misleading line at every start.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning, message="The httpx module")
+    from authlib.integrations.base_client import OAuthError
+    from authlib.integrations.starlette_client import OAuth
 from starlette.requests import Request
 from starlette.responses import Response
 
