@@ -182,7 +182,8 @@ class Attendance(SQLModel, table=True):
 
 
 class FollowUp(SQLModel, table=True):
-    """A follow-up date of an exercise referral; the tick reminds the referrer and counsellor once."""
+    """A follow-up date of an exercise referral; the tick reminds the referrer and counsellor once, and it
+    is due in their lists until one of them marks it done."""
 
     __tablename__ = "referral_follow_up"
     __table_args__ = (
@@ -194,6 +195,8 @@ class FollowUp(SQLModel, table=True):
     referral_id: uuid.UUID = Field(foreign_key="referral.id", ondelete="CASCADE")
     due_on: date
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_by: str | None = Field(default=None, max_length=120)  # an actor label
 
 
 class NoticeKind(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -63,6 +63,7 @@ class ReferralFilter:
     created_to: date | None = None
     overdue_on: date | None = None  # only unanswered referrals past their deadline on this day
     open_only: bool = False
+    follow_ups_due_on: date | None = None  # only open referrals with a follow-up due or overdue on this day
 
 
 def _view_clause(actor: Actor, view: ListView) -> ColumnElement[bool] | None:
@@ -114,7 +115,47 @@ def _filtered(actor: Actor, filters: ReferralFilter) -> list[ColumnElement[bool]
     if filters.overdue_on is not None:
         where.append(col(Referral.status).in_(UNANSWERED))
         where.append(col(Referral.respond_by) < filters.overdue_on)
+    if filters.follow_ups_due_on is not None:
+        where.append(col(Referral.status).in_(OPEN))
+        where.append(
+            col(Referral.id).in_(
+                select(col(FollowUp.referral_id)).where(
+                    col(FollowUp.done_at).is_(None),
+                    col(FollowUp.due_on) <= filters.follow_ups_due_on + FOLLOW_UP_AHEAD,
+                )
+            )
+        )
     return where
+
+
+# A follow-up shows as due this many days before its date, so the counsellor can book the call.
+FOLLOW_UP_AHEAD = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpDue:
+    due_on: date
+    overdue: bool  # the date has passed and no one has marked it done
+
+
+def follow_ups_due(
+    session: Session, referrals: Sequence[Referral], today: date
+) -> dict[uuid.UUID, FollowUpDue]:
+    """The earliest follow-up still to do of each open referral, when it is due within FOLLOW_UP_AHEAD or
+    overdue; one query for a page of referrals (the callers have already checked who may see them)."""
+    open_ids = [r.id for r in referrals if r.status in OPEN]
+    if not open_ids:
+        return {}
+    rows = session.execute(
+        select(col(FollowUp.referral_id), func.min(col(FollowUp.due_on)))
+        .where(
+            col(FollowUp.referral_id).in_(open_ids),
+            col(FollowUp.done_at).is_(None),
+            col(FollowUp.due_on) <= today + FOLLOW_UP_AHEAD,
+        )
+        .group_by(col(FollowUp.referral_id))
+    ).all()
+    return {referral_id: FollowUpDue(due_on, due_on < today) for referral_id, due_on in rows}
 
 
 def list_referrals(

@@ -786,6 +786,38 @@ def enter_in_error(
     return event
 
 
+def mark_follow_up_done(
+    session: Session, referral: Referral, *, actor: Actor, follow_up_id: uuid.UUID, now: datetime
+) -> FollowUp:
+    """The referrer or the counsellor records that a follow-up took place, so it leaves the lists of due
+    ones. Bookkeeping, not a change of state: audited, outside the optimistic lock; a second time is a no-op."""
+    parties = parties_of(session, actor, referral)
+    if not can_see(parties):
+        raise ReferralNotFound()
+    if not parties & {Party.REFERRER, Party.COORDINATOR}:
+        raise NotAParty()
+    follow_up = session.scalars(
+        select(FollowUp).where(col(FollowUp.id) == follow_up_id, col(FollowUp.referral_id) == referral.id)
+    ).first()
+    if follow_up is None:
+        raise ReferralNotFound()
+    if follow_up.done_at is None:
+        follow_up.done_at, follow_up.done_by = now, actor.label
+        session.add(follow_up)
+        record_event(
+            session,
+            action="referral.follow_up_done",
+            entity_type="referral",
+            entity_id=referral.id,
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            organisation_id=referral.referrer_organisation_id,
+            details={"follow_up_id": str(follow_up.id), "due_on": follow_up.due_on.isoformat()},
+        )
+        session.flush()
+    return follow_up
+
+
 def act(
     session: Session,
     referral: Referral,

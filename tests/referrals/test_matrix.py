@@ -15,10 +15,10 @@ from sqlmodel import Session, col
 
 from app.accounts.tokens import person_token
 from app.settings import Settings
-from referrals.models import Referral
+from referrals.models import FollowUp, Referral
 from referrals.status import Action, ReferralStatus
 from tests.referrals.test_states import _matrix
-from tests.referrals.world import World, issue, make_world
+from tests.referrals.world import NOW, World, issue, make_world
 
 # A welfare referral to one service of the NGO, issued by `referrer` in her unit.
 MATRIX = """
@@ -30,6 +30,7 @@ api.cancel    act:cancel    act:cancel    404       act:withdraw_consent       4
 page.detail   ok            ok            404       ok                         404             404          404         404      404    404     404           401
 page.accept   403           403           404       act:accept                 404             404          404         404      404    404     404           401
 page.code     ok            ok            404       403                        404             404          404         404      404    404     404           401
+page.followup_done  ok      ok            404       403                        404             404          404         404      404    404     404           401
 """
 
 NOT_YET_THE_PROVIDERS = {ReferralStatus.DRAFT}
@@ -73,6 +74,11 @@ def _request(client: TestClient, endpoint: str, referral: Referral, headers: dic
             )
         case "page.code":
             return client.post(f"{page}/code", headers=headers, follow_redirects=False)
+        case "page.followup_done":
+            # The referral's follow-up date carries the referral's own id (made so in test_matrix).
+            return client.post(
+                f"{page}/follow-ups/{referral.id}/done", headers=headers, follow_redirects=False
+            )
     raise AssertionError(endpoint)
 
 
@@ -92,6 +98,7 @@ def _expected(cell: str, actor: str, state: ReferralStatus) -> int:
 def test_matrix(session: Session, client: TestClient, settings: Settings, state: ReferralStatus) -> None:
     world: World = make_world(session)
     referral = issue(session, world).referral
+    session.add(FollowUp(id=referral.id, referral_id=referral.id, due_on=NOW.date()))
     session.commit()
     secret = settings.secret_key.get_secret_value()
     headers = {

@@ -91,9 +91,10 @@ def list_page(
     view: queries.ListView | None = None,
     status: Annotated[list[ReferralStatus] | None, Query()] = None,
     overdue: bool = False,
+    followups: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    """My referrals, my unit's, or my inbox; overdue ones marked."""
+    """My referrals, my unit's, or my inbox; overdue ones and follow-ups due marked, each a filter too."""
     views = _views_for(actor)
     chosen = view or (views[0] if views else queries.ListView.ALL)
     today = service.local_today(runtime.now())
@@ -101,11 +102,15 @@ def list_page(
         session,
         actor=actor,
         filters=queries.ReferralFilter(
-            view=chosen, statuses=tuple(status or ()), overdue_on=today if overdue else None
+            view=chosen,
+            statuses=tuple(status or ()),
+            overdue_on=today if overdue else None,
+            follow_ups_due_on=today if followups else None,
         ),
         limit=PER_PAGE,
         offset=(page - 1) * PER_PAGE,
     )
+    due = queries.follow_ups_due(session, rows, today)
     items = []
     for referral in rows:
         shown = detail(session, actor, referral).fields
@@ -117,6 +122,7 @@ def list_page(
                 "referral": referral,
                 "name": referral.resident_name if "name" in shown else None,
                 "overdue": is_overdue(referral, today),
+                "follow_up": due.get(referral.id),
             }
         )
     locale = negotiate_locale(request)
@@ -133,6 +139,7 @@ def list_page(
             "pages": max(1, -(-total // PER_PAGE)),
             "status_filter": [s.value for s in status or ()],
             "overdue": overdue,
+            "followups": followups,
             "statuses": list(ReferralStatus),
             "can_issue": actor.has_role(Role.REFERRER),
             **_labels(locale),
@@ -342,6 +349,8 @@ def _detail(
             "chosen": chosen,
             "attendance": queries.list_attendance(session, referral),
             "follow_ups": queries.list_follow_ups(session, referral),
+            "follow_up_due": queries.follow_ups_due(session, [referral], today).get(referral.id),
+            "follow_up_horizon": today + queries.FOLLOW_UP_AHEAD,
             "actions": [a for a in allowed_actions(referral, view.parties)],
             "reasons": {a.value: [m.value for m in REASONS[a]] for a in REASONS},
             "session_dates": recent_session_dates(chosen, today) if chosen is not None else [],
@@ -463,6 +472,17 @@ def act_page(
     except ReferralNotFound:
         # Withdrawn consent ended this provider's access.
         return RedirectResponse("/staff/referrals?done=withdrawn", status_code=303)
+    return RedirectResponse(f"/staff/referrals/{referral_id}", status_code=303)
+
+
+@router.post("/{referral_id}/follow-ups/{follow_up_id}/done")
+def follow_up_done(
+    referral_id: uuid.UUID, follow_up_id: uuid.UUID, actor: ActorDep, session: SessionDep
+) -> Response:
+    """The referrer or counsellor marks a follow-up done; it leaves the lists of follow-ups due."""
+    referral = queries.get_referral(session, referral_id, actor=actor)
+    service.mark_follow_up_done(session, referral, actor=actor, follow_up_id=follow_up_id, now=runtime.now())
+    runtime.commit_now(session)
     return RedirectResponse(f"/staff/referrals/{referral_id}", status_code=303)
 
 
