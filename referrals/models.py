@@ -53,6 +53,7 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_referrer_user", "referrer_user_id", "created_at"),
         Index("ix_referral_referrer_unit", "referrer_unit_id", "created_at"),
         Index("ix_referral_coordinator", "municipality_code", "kind", "status"),
+        Index("ix_referral_followup", "municipality_code", "sent_at", "status", "kind"),
     )
     __mapper_args__ = {"version_id_col": _version_column}
 
@@ -152,7 +153,10 @@ class ReferralEvent(SQLModel, table=True):
     """The append-only timeline the parties read: who, when, from, to, why. Retention blanks `note`."""
 
     __tablename__ = "referral_event"
-    __table_args__ = (Index("ix_referral_event_referral", "referral_id", "id"),)
+    __table_args__ = (
+        Index("ix_referral_event_referral", "referral_id", "id"),
+        Index("ix_referral_event_status", "to_status", "referral_id", "reason"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     referral_id: uuid.UUID = Field(foreign_key="referral.id", ondelete="CASCADE")
