@@ -1,7 +1,7 @@
 """Indexes for the follow-up report: referrals by municipality and send time, timeline events by status
 
 Revision ID: 20261207_admin17_1
-Revises: 20261207_hsds_1
+Revises: 20261207_admin16_1
 Create Date: 2026-12-07 18:00:00+00:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "20261207_admin17_1"
-down_revision: str | None = "20261207_hsds_1"
+down_revision: str | None = "20261207_admin16_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
