@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from app.catalogue import meeting_times
 from app.catalogue.enums import ServiceStatus, Taxonomy
 from app.catalogue.models import Location, Schedule, Service
+from app.catalogue.overlay import ServiceOverlay
 from search.finnish import fold, lemmas_of_text
 from search.synonyms import expand
 
@@ -75,6 +76,9 @@ class SearchDocument:
     # what the listing is; they outweigh a word deep in a description. The name's own count most.
     main_lemmas: list[str] = field(default_factory=list)
     name_lemmas: list[str] = field(default_factory=list)
+    # The provider's own word (its overlay, kept through every sync): room, and whether it takes referrals.
+    capacity: str | None = None
+    accepts_referrals: bool | None = None
 
 
 def plain_text(value: str | None) -> str:
@@ -122,8 +126,9 @@ def _labels_for(taxonomy: str, code: str, term_labels: Mapping[str, str | None],
     return result
 
 
-def to_document(service: Service, labels: Labels) -> SearchDocument:
-    """The search document of a service (organisation, places, schedules and terms loaded)."""
+def to_document(service: Service, labels: Labels, overlay: ServiceOverlay | None = None) -> SearchDocument:
+    """The search document of a service (organisation, places, schedules and terms loaded), with the
+    provider's overlay on it if there is one."""
     organisation = service.organisation
     locations: list[Location] = [sal.location for sal in service.service_at_locations]
 
@@ -192,6 +197,8 @@ def to_document(service: Service, labels: Labels) -> SearchDocument:
         formats=sorted({t.code for t in service.terms if t.taxonomy == Taxonomy.FORMAT}),
         main_lemmas=expand(lemmas_of_text([name.get("fi"), *terms["fi"]])),
         name_lemmas=expand(lemmas_of_text([name.get("fi")])),
+        capacity=overlay.capacity.value if overlay is not None and overlay.capacity is not None else None,
+        accepts_referrals=overlay.accepts_referrals if overlay is not None else None,
     )
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from app.catalogue import meeting_times
 from app.catalogue.enums import ServiceStatus, Taxonomy
 from app.catalogue.models import Location, Organisation, Schedule, Service, ServiceAtLocation, ServiceTerm
+from app.catalogue.overlay import ServiceOverlay
 from search.documents import SUMMARY_LIMIT, when_lines
 from search.types import (
     Facet,
@@ -90,6 +91,13 @@ def _location_exists(*conditions: Any) -> Any:
     )
 
 
+def _overlay_exists(condition: Any) -> Any:
+    """The provider's overlay of the service says so (capacity, referrals)."""
+    return (
+        select(ServiceOverlay.service_id).where(ServiceOverlay.service_id == Service.id, condition).exists()
+    )
+
+
 def _filters(query: SearchQuery) -> list[Any]:
     conditions: list[Any] = [
         col(Service.status).in_([ServiceStatus.ACTIVE.value, ServiceStatus.TEMPORARILY_CLOSED.value])
@@ -104,6 +112,11 @@ def _filters(query: SearchQuery) -> list[Any]:
         conditions.append(_term_in(Taxonomy.FORMAT, query.formats))
     if query.free is not None:
         conditions.append(Service.is_free == query.free)
+    if query.capacities:
+        conditions.append(_overlay_exists(col(ServiceOverlay.capacity).in_(query.capacities)))
+    if query.referrals:
+        answers = [value == "true" for value in query.referrals]
+        conditions.append(_overlay_exists(col(ServiceOverlay.accepts_referrals).in_(answers)))
     if query.provider_kinds:
         conditions.append(
             select(Organisation.id)
@@ -271,6 +284,23 @@ def _facets(session: Session, ids: list[uuid.UUID]) -> dict[str, list[FacetValue
         )
     )
     facets[Facet.FREE] = [FacetValue(v.value.lower(), v.count) for v in facets[Facet.FREE]]
+    facets[Facet.CAPACITY] = counted(
+        lambda chunk: (
+            select(ServiceOverlay.capacity, func.count())
+            .where(col(ServiceOverlay.service_id).in_(chunk))
+            .group_by(col(ServiceOverlay.capacity))
+        )
+    )
+    facets[Facet.REFERRALS] = [
+        FacetValue(v.value.lower(), v.count)
+        for v in counted(
+            lambda chunk: (
+                select(ServiceOverlay.accepts_referrals, func.count())
+                .where(col(ServiceOverlay.service_id).in_(chunk))
+                .group_by(col(ServiceOverlay.accepts_referrals))
+            )
+        )
+    ]
     facets[Facet.PROVIDER_KIND] = counted(
         lambda chunk: (
             select(Organisation.kind, func.count())
@@ -353,8 +383,13 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
             )
         ).all()
     }
+    overlays = {
+        o.service_id: o
+        for o in session.exec(select(ServiceOverlay).where(col(ServiceOverlay.service_id).in_(page_ids)))
+    }
     items = []
     for service_id in page_ids:
+        overlay = overlays.get(service_id)
         service = services[service_id]
         locations = [sal.location for sal in service.service_at_locations]
         items.append(
@@ -380,6 +415,8 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
                 demo=service.is_demo,
                 when=when_lines(service),
                 formats=tuple(sorted(t.code for t in service.terms if t.taxonomy == Taxonomy.FORMAT.value)),
+                capacity=overlay.capacity.value if overlay and overlay.capacity else None,
+                accepts_referrals=overlay.accepts_referrals if overlay else None,
             )
         )
     return SearchResult(

@@ -24,6 +24,7 @@ from app.catalogue.models import (
     TaxonomyTerm,
     Theme,
 )
+from app.catalogue.overlay import ServiceOverlay
 from search.documents import SEARCHABLE_STATUSES, Labels, SearchDocument, to_document
 
 log = logging.getLogger(__name__)
@@ -82,11 +83,23 @@ def searchable_ids(session: Session) -> list[uuid.UUID]:
     )
 
 
+def _overlays(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ServiceOverlay]:
+    """The providers' overlays of these services (capacity and referrals are filters)."""
+    rows = session.exec(
+        select(ServiceOverlay)
+        .where(col(ServiceOverlay.service_id).in_(ids))
+        .execution_options(populate_existing=True)
+    )
+    return {row.service_id: row for row in rows}
+
+
 def iter_documents(session: Session, ids: Sequence[uuid.UUID], labels: Labels) -> Iterator[SearchDocument]:
     for start in range(0, len(ids), BATCH):
-        for service in _load(session, ids[start : start + BATCH]):
+        chunk = ids[start : start + BATCH]
+        overlays = _overlays(session, chunk)
+        for service in _load(session, chunk):
             if service.status in SEARCHABLE_STATUSES:
-                yield to_document(service, labels)
+                yield to_document(service, labels, overlays.get(service.id))
         session.expunge_all()  # keep memory flat over 100,000 services
 
 

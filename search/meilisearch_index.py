@@ -88,6 +88,8 @@ RETRIEVED = [
     "points",
     "when",
     "format",
+    "capacity",
+    "referrals",
 ]
 
 
@@ -119,6 +121,11 @@ def index_settings() -> dict[str, Any]:
     }
 
 
+def _yes_no(value: bool | None) -> str | None:
+    """A boolean facet as Meilisearch filters it: a string (null: not said, matches neither)."""
+    return None if value is None else ("true" if value else "false")
+
+
 def to_meilisearch(doc: SearchDocument) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": doc.id,
@@ -141,7 +148,9 @@ def to_meilisearch(doc: SearchDocument) -> dict[str, Any]:
         "weekday": doc.weekdays,
         "time_of_day": doc.times_of_day,
         "format": doc.formats,
-        "free": None if doc.free is None else ("true" if doc.free else "false"),
+        "capacity": doc.capacity,
+        "referrals": _yes_no(doc.accepts_referrals),
+        "free": _yes_no(doc.free),
         "min_age": doc.min_age if doc.min_age is not None else NO_MIN_AGE,
         "max_age": doc.max_age if doc.max_age is not None else NO_MAX_AGE,
         "points": [list(p) for p in doc.points],
@@ -388,6 +397,8 @@ class MeilisearchIndex:
                     demo=bool(hit.get("demo")),
                     when=hit.get("when") or {},
                     formats=tuple(hit.get("format") or ()),
+                    capacity=hit.get("capacity"),
+                    accepts_referrals=None if hit.get("referrals") is None else hit["referrals"] == "true",
                 )
             )
         distribution = answer.get("facetDistribution") or {}

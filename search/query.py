@@ -240,6 +240,8 @@ def meilisearch_filters(query: SearchQuery) -> list[str]:
         _any_of("weekday", query.weekdays),
         _any_of("time_of_day", query.times_of_day),
         _any_of("format", query.formats),
+        _any_of("capacity", query.capacities),
+        _any_of("referrals", query.referrals),
     ]
     if query.free is not None:
         expressions.append(f"free = {quote_filter_value('true' if query.free else 'false')}")

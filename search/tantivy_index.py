@@ -48,7 +48,7 @@ MAX_POINTS = 8  # distances use a service's first 8 places (fast fields are sing
 CANDIDATE_CAP = 50_000  # most documents a geo query ranks by exact distance
 NO_MIN_AGE, NO_MAX_AGE = 0, 200
 DISTANCE_RINGS_KM = (2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0)
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 # Facet counting reads two single-valued columns per facet (see _facet_columns): NONE fills a
 # column for a document without values; REST_SEPARATOR joins the values after the first (codes
 # never contain spaces). REST_BUCKETS caps the distinct value sets read from the second column;
@@ -73,6 +73,8 @@ _FACET_FIELDS: dict[Facet, str] = {
     Facet.WEEKDAY: "weekday",
     Facet.TIME_OF_DAY: "time_of_day",
     Facet.FORMAT: "format",
+    Facet.CAPACITY: "capacity",
+    Facet.REFERRALS: "referrals",
 }
 _TEXT_FIELDS = {
     "fold": ("name_fi", "body_fi", "terms_fi", "org", "lemmas", "lemmas_main", "lemmas_name"),
@@ -160,6 +162,8 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         "weekday": doc.weekdays,
         "time_of_day": doc.times_of_day,
         "format": doc.formats,
+        "capacity": [doc.capacity] if doc.capacity else [],
+        "referrals": [] if doc.accepts_referrals is None else ["true" if doc.accepts_referrals else "false"],
         "cell": sorted({cell for lat, lon in doc.points for cell in geo_cells(lat, lon)}),
     }
     if doc.free is not None:
@@ -188,6 +192,8 @@ def to_tantivy(doc: SearchDocument) -> tantivy.Document:
         "demo": doc.demo,
         "when": doc.when,
         "formats": doc.formats,
+        "capacity": doc.capacity,
+        "accepts_referrals": doc.accepts_referrals,
     }
     fields["payload"] = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
@@ -790,4 +796,6 @@ class TantivyIndex:
             demo=payload["demo"],
             when=payload.get("when") or {},
             formats=tuple(payload.get("formats") or ()),
+            capacity=payload.get("capacity"),
+            accepts_referrals=payload.get("accepts_referrals"),
         )

@@ -21,6 +21,9 @@ class Facet(StrEnum):
     WEEKDAY = "weekday"
     TIME_OF_DAY = "time_of_day"
     FORMAT = "format"  # how one takes part: online, group, course ... (Taxonomy.FORMAT)
+    # The provider's own word (app.catalogue.overlay), read live from the overlay when indexed.
+    CAPACITY = "capacity"  # places_free, waiting_list, full
+    REFERRALS = "referrals"  # "true": takes referrals, "false": does not
 
 
 class TimeOfDay(StrEnum):
@@ -52,6 +55,8 @@ class SearchQuery:
     weekdays: tuple[str, ...] = ()
     times_of_day: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
+    capacities: tuple[str, ...] = ()  # Capacity values
+    referrals: tuple[str, ...] = ()  # "true" and/or "false": whether the provider takes referrals
     age: int | None = None
     near: tuple[float, float] | None = None  # (latitude, longitude), WGS84
     radius_km: float | None = None
@@ -74,6 +79,8 @@ FACET_FILTERS: dict[Facet, str] = {
     Facet.WEEKDAY: "weekdays",
     Facet.TIME_OF_DAY: "times_of_day",
     Facet.FORMAT: "formats",
+    Facet.CAPACITY: "capacities",
+    Facet.REFERRALS: "referrals",
 }
 
 
@@ -120,6 +127,8 @@ class SearchHit:
     # palvelukeskus"); empty when the listing gives only its places' opening hours.
     when: dict[str, list[str]] = field(default_factory=dict)
     formats: tuple[str, ...] = ()  # "online" marks a listing used on the web, wherever one lives
+    capacity: str | None = None  # the provider's word on room: places_free, waiting_list, full
+    accepts_referrals: bool | None = None  # None: the provider has not said
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 Weekday = Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 Format = Literal["online", "phone", "group", "course", "drop-in", "event", "trip", "volunteering"]
 _POINT = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+CapacityCode = Literal["places_free", "waiting_list", "full"]  # app.catalogue.overlay.Capacity
 MAX_PER_PAGE = 100
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
 ThemeCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -56,6 +57,14 @@ class SearchItemOut(BaseModel):
         default_factory=dict,
         description="the weekly meeting times per place, by language (fi, sv, en)",
     )
+    capacity: CapacityCode | None = Field(
+        default=None,
+        description="the provider's own word on room: places_free, waiting_list or full; null: not said",
+    )
+    accepts_referrals: bool | None = Field(
+        default=None,
+        description="the provider's own word: takes referrals from professionals; null: not said",
+    )
 
 
 class FacetValueOut(BaseModel):
@@ -79,7 +88,10 @@ class SearchOut(BaseModel):
     total: int
     page: int
     per_page: int
-    facets: dict[str, list[FacetValueOut]]
+    facets: dict[str, list[FacetValueOut]] = Field(
+        description="counts by filter value within the results (a filter given counts its alternatives); "
+        "capacity and referrals (true/false) are the providers' own word"
+    )
     degraded: bool = Field(description="true: the search engine is down, answered from the database")
     relaxed: bool = Field(description="true: not every word matched; these are the best partial matches")
     suggestion: str | None = None
@@ -129,6 +141,8 @@ def search_payload(result: SearchResult) -> dict[str, Any]:
                 "demo": hit.demo,
                 "formats": list(hit.formats),
                 "when": hit.when,
+                "capacity": hit.capacity,
+                "accepts_referrals": hit.accepts_referrals,
             }
             for hit in result.items
         ],
@@ -174,6 +188,18 @@ def search(
     format: Annotated[
         list[Format], Query(description="how one takes part; online: used on the web, wherever one lives")
     ] = [],  # noqa: B006
+    capacity: Annotated[
+        list[CapacityCode],
+        Query(
+            description="the provider's word on room: places_free, waiting_list or full (any of those given)"
+        ),
+    ] = [],  # noqa: B006
+    accepts_referrals: Annotated[
+        bool | None,
+        Query(
+            description="true: only activities whose provider takes referrals; false: only those that do not"
+        ),
+    ] = None,
     age: Annotated[int | None, Query(ge=0, le=120, description="the participant's age in years")] = None,
     near: Annotated[str | None, Query(max_length=60, description="latitude,longitude (WGS84)")] = None,
     radius_km: Annotated[
@@ -211,6 +237,8 @@ def search(
         weekdays=tuple(weekday),
         times_of_day=tuple(t.value for t in time_of_day),
         formats=tuple(format),
+        capacities=tuple(capacity),
+        referrals=() if accepts_referrals is None else ("true" if accepts_referrals else "false",),
         age=age,
         near=point,
         radius_km=radius_km,

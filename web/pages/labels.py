@@ -27,6 +27,8 @@ FACET_TITLES: dict[Facet, str] = {
     Facet.TIME_OF_DAY: N_("Time of day"),
     Facet.PROVIDER_KIND: N_("Provider"),
     Facet.FORMAT: N_("How to take part"),
+    Facet.CAPACITY: N_("Room for new participants"),
+    Facet.REFERRALS: N_("Referrals"),
 }
 FIXED_LABELS: dict[Facet, dict[str, str]] = {
     Facet.FREE: {"true": N_("Free of charge"), "false": N_("Charged")},
@@ -51,6 +53,12 @@ FIXED_LABELS: dict[Facet, dict[str, str]] = {
         "trip": N_("Camp or trip"),
         "volunteering": N_("Volunteering"),
     },
+    Facet.CAPACITY: {
+        "places_free": N_("Places free"),
+        "waiting_list": N_("Waiting list"),
+        "full": N_("Full at the moment"),
+    },
+    Facet.REFERRALS: {"true": N_("Takes referrals"), "false": N_("Does not take referrals")},
     Facet.PROVIDER_KIND: {
         "municipality": N_("Municipality"),
         "wellbeing_county": N_("Wellbeing services county"),

@@ -19,6 +19,9 @@ from search.types import WEEKDAYS, Facet, SearchQuery, Sort, TimeOfDay
 ACCESSIBILITY_NEEDS: tuple[str, ...] = ("wheelchair", "rollator", "visual", "hearing")
 # Taxonomy.FORMAT codes (integrations/formats.py): how one takes part.
 FORMATS: tuple[str, ...] = ("online", "phone", "group", "course", "drop-in", "event", "trip", "volunteering")
+# The provider's own word on room (app.catalogue.overlay.Capacity), and whether it takes referrals.
+CAPACITIES: tuple[str, ...] = ("places_free", "waiting_list", "full")
+REFERRALS: tuple[str, ...] = ("true", "false")
 PROVIDER_KINDS: tuple[str, ...] = (
     "municipality",
     "wellbeing_county",
@@ -66,6 +69,8 @@ FACET_PARAMS: tuple[tuple[Facet, str], ...] = (
     (Facet.WEEKDAY, "weekday"),
     (Facet.TIME_OF_DAY, "time"),
     (Facet.FORMAT, "format"),
+    (Facet.REFERRALS, "referrals"),
+    (Facet.CAPACITY, "capacity"),
     (Facet.PROVIDER_KIND, "provider"),
 )
 PARAM_BY_FACET: dict[Facet, str] = dict(FACET_PARAMS)
@@ -86,6 +91,8 @@ class SearchState:
     times_of_day: tuple[str, ...] = ()
     provider_kinds: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
+    capacities: tuple[str, ...] = ()
+    referrals: tuple[str, ...] = ()
     where: str = ""
     lat: float | None = None
     lon: float | None = None
@@ -110,6 +117,8 @@ class SearchState:
             Facet.TIME_OF_DAY: self.times_of_day,
             Facet.PROVIDER_KIND: self.provider_kinds,
             Facet.FORMAT: self.formats,
+            Facet.CAPACITY: self.capacities,
+            Facet.REFERRALS: self.referrals,
         }[facet]
 
     @property
@@ -220,6 +229,8 @@ def state_from_params(params: Mapping[str, Sequence[str]]) -> SearchState:
         times_of_day=_many(params, "time", allowed=[t.value for t in TimeOfDay]),
         provider_kinds=_many(params, "provider", allowed=PROVIDER_KINDS),
         formats=_many(params, "format", allowed=FORMATS),
+        capacities=_many(params, "capacity", allowed=CAPACITIES),
+        referrals=_many(params, "referrals", allowed=REFERRALS),
         where=where,
         lat=lat,
         lon=lon,
@@ -288,6 +299,8 @@ def without_value(state: SearchState, facet: Facet, value: str) -> SearchState:
         Facet.TIME_OF_DAY: "times_of_day",
         Facet.PROVIDER_KIND: "provider_kinds",
         Facet.FORMAT: "formats",
+        Facet.CAPACITY: "capacities",
+        Facet.REFERRALS: "referrals",
     }[facet]
     remaining = tuple(v for v in getattr(state, field) if v != value)
     return with_changes(state, **{field: remaining})
@@ -323,6 +336,8 @@ def to_query(
         free=state.free,
         provider_kinds=state.provider_kinds,
         formats=state.formats,
+        capacities=state.capacities,
+        referrals=state.referrals,
         accessibility=state.accessibility,
         weekdays=state.weekdays,
         times_of_day=state.times_of_day,

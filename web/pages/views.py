@@ -131,6 +131,9 @@ def facet_groups(
             values = [d for d in st.WEEKDAYS if d in counts or d in chosen]
         elif facet is Facet.ACCESSIBILITY:
             values = [a for a in st.ACCESSIBILITY_NEEDS if a in counts or a in chosen]
+        elif facet in (Facet.CAPACITY, Facet.REFERRALS):
+            fixed = st.CAPACITIES if facet is Facet.CAPACITY else st.REFERRALS
+            values = [v for v in fixed if v in counts or v in chosen]
         else:
             if allowed and facet in allowed:
                 # A service offered across a county border counts there too, but the catalogue
