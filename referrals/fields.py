@@ -50,6 +50,17 @@ NEED_LABELS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# How the resident asked to be contacted, in words for the staff pages (the API keeps the codes).
+CHANNEL_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "phone": N_("Phone call"),
+        "sms": N_("Text message"),
+        "email": N_("E-mail"),
+        "professional": N_("Through the referring professional"),
+        "paper": N_("No messages: the printed referral only"),
+    }
+)
+
 # The fields a consent may name for the receiving organisations (the API body's own names).
 CONSENT_FIELDS: tuple[str, ...] = (
     "name",

@@ -24,7 +24,7 @@ from app.errors import DomainError
 from app.i18n import gettext
 from referrals import queries, service
 from referrals.errors import ReferralNotFound
-from referrals.fields import CONSENT_FIELD_LABELS, NEED_LABELS, REASON_LABELS
+from referrals.fields import CHANNEL_LABELS, CONSENT_FIELD_LABELS, NEED_LABELS, REASON_LABELS
 from referrals.links import format_code, resident_path
 from referrals.models import Referral
 from referrals.service import FieldErrors
@@ -69,6 +69,7 @@ def _labels(locale: str) -> dict[str, Any]:
         "need_labels": {k: gettext(locale, v) for k, v in NEED_LABELS.items()},
         "outcome_labels": {str(k): gettext(locale, v) for k, v in OUTCOME_LABELS.items()},
         "field_labels": {k: gettext(locale, v) for k, v in CONSENT_FIELD_LABELS.items()},
+        "channel_labels": {k: gettext(locale, v) for k, v in CHANNEL_LABELS.items()},
     }
 
 

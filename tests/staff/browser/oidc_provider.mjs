@@ -12,6 +12,9 @@ const issuer = `http://127.0.0.1:${port}`;
 const accounts = {
   'rita': { name: 'Rita Remissgivare', email: 'rita@idp.example', locale: 'sv', roles: ['hyte-lahettaja'] },
   'uusi': { name: 'Uuno Uusi', email: 'uuno@idp.example', locale: 'fi', roles: [] },
+  // The referral loop's browser test: a nurse who refers and an NGO's contact person who answers.
+  'helmi': { name: 'Helmi Hoitaja', email: 'helmi@idp.example', locale: 'fi', roles: ['hyte-lahettaja'] },
+  'pirjo': { name: 'Pirjo Pihlaja', email: 'pirjo@idp.example', locale: 'fi', roles: ['yhdistys-yhteyshenkilo'] },
 };
 
 const provider = new Provider(issuer, {
