@@ -365,22 +365,23 @@ def test_the_whole_loop_in_a_browser(browser, loop: Loop) -> None:  # type: igno
         dates = form.locator("select[name=session_on] option:not([value=''])")
         assert dates.count() >= 2
         form.locator("select[name=session_on]").select_option(dates.nth(nth).get_attribute("value"))
-        form.get_by_role("button").click()
-        ngo.wait_for_url(detail_url)
+        with ngo.expect_navigation():
+            form.get_by_role("button").click()
     assert ngo.locator("main h2:has-text('Osallistuminen') + ul li").count() == 2
     _axe(ngo, loop, "provider: referral in progress")
     complete = ngo.locator("form.action-form:has(input[name=action][value=complete])")
     complete.locator("select[name=reason]").select_option("goal_met")
-    complete.get_by_role("button").click()
-    ngo.wait_for_url(detail_url)
+    with ngo.expect_navigation():
+        complete.get_by_role("button").click()
     assert "Päättynyt" in ngo.locator("main dl.facts").first.inner_text()
     assert not ngo.js_errors
 
     # --- The nurse sees the outcome. ---------------------------------------------------------------------
     nurse.goto(f"{app}/staff/referrals")
     _axe(nurse, loop, "referrer: my referrals")
-    nurse.get_by_role("link", name=RESIDENT_NAME).click()
-    nurse.wait_for_url(detail_url)
+    with nurse.expect_navigation():
+        nurse.get_by_role("link", name=RESIDENT_NAME).click()
+    assert nurse.url == detail_url
     facts = nurse.locator("main dl.facts").first.inner_text()
     assert "Päättynyt" in facts and "2" in facts, facts
     _axe(nurse, loop, "referrer: referral completed")
@@ -400,8 +401,11 @@ def test_the_whole_loop_in_a_browser(browser, loop: Loop) -> None:  # type: igno
 
 def _act(page, action: str) -> None:  # type: ignore[no-untyped-def]
     url = page.url
-    page.locator(f"form.action-form:has(input[name=action][value={action}])").get_by_role("button").click()
-    page.wait_for_url(url)
+    with page.expect_navigation():  # a POST answered with a redirect back to the same page
+        page.locator(f"form.action-form:has(input[name=action][value={action}])").get_by_role(
+            "button"
+        ).click()
+    assert page.url == url
 
 
 def _tab_to(page, target, limit: int = 80) -> None:  # type: ignore[no-untyped-def]
