@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from app.accounts.actor import Actor
@@ -129,7 +129,7 @@ def find_resident_referrals(
     if phone:
         clauses.append(col(Referral.resident_phone) == phone)
     if email:
-        clauses.append(col(Referral.resident_email) == email.strip())
+        clauses.append(func.lower(col(Referral.resident_email)) == email.strip().lower())
     if not clauses:
         return []
     from sqlalchemy import or_

@@ -87,7 +87,7 @@ class Party(StrEnum):
     COORDINATOR = "coordinator"  # the addressed municipality's coordinator (welfare) or counsellor (exercise)
     RESIDENT = "resident"  # the person referred, holding the link and the short code
     SYSTEM = "system"  # a named job (expiry)
-    ADMIN = "admin"  # runs the service: may only mark an accidental referral entered in error
+    ADMIN = "admin"  # runs the service: marks an accidental referral entered in error, erases on request
 
 
 P = Party
@@ -113,6 +113,9 @@ class Action(StrEnum):
     REOPEN = "reopen"  # back to the open state it was closed from, with a note
     MESSAGE = "message"
     ENTER_IN_ERROR = "enter_in_error"  # an accidental draft or send, by an administrator, with a comment
+    ERASE = (
+        "erase"  # the resident's personal data erased on their request, by an administrator, with a comment
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +157,10 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         A.COMPLETE: _rule({S.CONTACTED, S.IN_PROGRESS}, S.COMPLETED, set(RECEIVERS), reason=True),
         A.DISCONTINUE: _rule(_ENGAGED, S.DISCONTINUED, set(RECEIVERS), reason=True),
         A.CANCEL: _rule(OPEN | {S.DRAFT}, S.CANCELLED, {P.REFERRER}),
-        A.WITHDRAW_CONSENT: _rule(OPEN, S.CANCELLED, {P.RESIDENT, P.REFERRER, P.PROVIDER, P.COORDINATOR}),
+        # An administrator withdraws it only as part of erasing the resident's data on their request.
+        A.WITHDRAW_CONSENT: _rule(
+            OPEN, S.CANCELLED, {P.RESIDENT, P.REFERRER, P.PROVIDER, P.COORDINATOR, P.ADMIN}
+        ),
         A.EXPIRE: _rule(_RECEIVING, S.EXPIRED, {P.SYSTEM}),
         A.REOPEN: _rule(
             {S.DECLINED, S.COMPLETED, S.DISCONTINUED, S.EXPIRED},
@@ -164,6 +170,8 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         ),
         A.MESSAGE: _rule(OPEN | CLOSED - {S.ENTERED_IN_ERROR}, None, {P.REFERRER, *RECEIVERS}, note=True),
         A.ENTER_IN_ERROR: _rule({S.DRAFT, S.SENT, S.RECEIVED}, S.ENTERED_IN_ERROR, {P.ADMIN}, note=True),
+        # The state stays (the statistics need it); an open referral is first closed by WITHDRAW_CONSENT.
+        A.ERASE: _rule(CLOSED - {S.ENTERED_IN_ERROR} | {S.DRAFT}, None, {P.ADMIN}, note=True),
     }
 )
 
@@ -241,6 +249,7 @@ ACTION_LABELS: Mapping[Action, str] = MappingProxyType(
         A.REOPEN: N_("Reopen"),
         A.MESSAGE: N_("Send a message"),
         A.ENTER_IN_ERROR: N_("Mark entered in error"),
+        A.ERASE: N_("Personal data erased on request"),
     }
 )
 

@@ -36,6 +36,7 @@ expire              -    ok     ok       -        -         -          -        
 reopen              -    -      -        -        ok        -          -          -          ok         ok          -         ok         -
 message             -    ok     ok       ok       ok        ok         ok         ok         ok         ok          ok        ok         -
 enter_in_error      ok   ok     ok       -        -         -          -          -          -          -           -         -          -
+erase               ok   -      -        -        ok        -          -          -          ok         ok          ok        ok         -
 """
 
 # Who may take each action, also by hand (R referrer, P provider, C coordinator/counsellor, X resident,
@@ -53,11 +54,12 @@ attend P C
 complete P C
 discontinue P C
 cancel R
-withdraw_consent X R P C
+withdraw_consent X R P C A
 expire S
 reopen R P C
 message R P C
 enter_in_error A
+erase A
 """
 LETTERS = {
     "R": Party.REFERRER,

@@ -23,7 +23,7 @@ def allowed_actions(referral: Referral, parties: frozenset[Party]) -> list[Actio
         for action, rule in RULES.items()
         if referral.status in rule.sources
         and parties & rule.by
-        and action not in (Action.EXPIRE, Action.ENTER_IN_ERROR)
+        and action not in (Action.EXPIRE, Action.ENTER_IN_ERROR, Action.ERASE)
     ]
 
 

@@ -53,6 +53,7 @@ STAFF_NAV: tuple[NavItem, ...] = (
             }
         ),
     ),
+    NavItem(N_("Residents' data requests"), "/staff/admin/residents", frozenset({Role.ADMIN})),
 )
 
 
