@@ -97,6 +97,15 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             next(generator)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_municipality_names() -> None:
+    """Each test builds its own catalogue in the same database: the names a search reads as places
+    (kept for minutes by a running server, search.intent) are read again for each test."""
+    from search.intent import forget_municipality_names
+
+    forget_municipality_names()
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test.

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session
 
+from app.catalogue.enums import Source
+from app.catalogue.models import Location
+from search import intent
 from search.intent import municipality_names, read_query
 from search.service import search_services
 from search.types import SearchQuery
@@ -58,3 +62,28 @@ def test_words_read_as_filters_on_every_engine(session: Session, search_index, c
     assert heinola.understood is not None and heinola.understood.place_relaxed
     # As typed, "heinola" is a word no gym has.
     assert search("kuntosali heinola", read_words=False).understood is None
+
+
+def test_municipality_names_are_kept_for_minutes_not_read_per_search(
+    session: Session, catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading them on every search scanned the service table (search.intent)."""
+    now = [1000.0]
+    monkeypatch.setattr(intent, "_clock", lambda: now[0])
+    assert "helsinki" not in municipality_names(session)
+    session.add(Location(source=Source.PTV, external_id="helsinki-place", municipality_code="091"))
+    session.flush()
+
+    statements: list[str] = []
+    bind = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        now[0] += intent.NAMES_TTL_S - 1
+        assert "helsinki" not in municipality_names(session)  # kept: no query
+        assert statements == []
+        now[0] += 1
+        assert municipality_names(session)["helsinki"] == "091"  # read again after the time is up
+        assert len(statements) == 1
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
