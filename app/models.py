@@ -26,7 +26,9 @@ from app.catalogue.overlay import ServiceOverlay
 from app.catalogue.problems import ProblemReport
 from app.catalogue.revisions import ListingRevision
 from app.catalogue.short_links import ShortLink
+from app.catalogue.sync_requests import SyncRequest
 from app.geo.models import AddressPoint
+from app.retention.models import RetentionSetting
 
 __all__ = [
     "AccessLogEntry",
@@ -42,6 +44,7 @@ __all__ = [
     "Organisation",
     "ProblemReport",
     "Region",
+    "RetentionSetting",
     "Schedule",
     "Service",
     "ServiceArea",
@@ -51,6 +54,7 @@ __all__ = [
     "ServiceTerm",
     "ShortLink",
     "SyncError",
+    "SyncRequest",
     "SyncRun",
     "TaxonomyTerm",
     "Theme",

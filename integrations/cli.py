@@ -29,6 +29,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from app.catalogue.enums import Source
+from app.catalogue.sync_requests import SyncRequest
 from app.db import get_engine
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
@@ -185,6 +186,31 @@ def make_sync_cli(after_commit_factory: Callable[[], AfterCommit | None] = lambd
 
         run.__doc__ = help_text
         app.command(name)(run)
+
+    @app.command("requested")
+    def requested() -> None:
+        """Run the syncs administrators asked for ("run again" on the sync runs page), oldest first.
+
+        The web app starts this at once after a request; run it from cron every few minutes too, so a
+        request made while another sync held the lock (or while no runner could start) is taken later.
+        """
+        from integrations.requested import run_requested
+
+        def run_one(request: SyncRequest) -> SyncReport:
+            return sync_source(
+                request.source,
+                full=request.full or request.from_dir is not None,
+                from_dir=Path(request.from_dir) if request.from_dir else None,
+                after_commit=after_commit_factory(),
+                is_demo=request.demo,
+                show_progress=False,
+            )
+
+        reports = run_requested(get_engine(), run_one)
+        for report in reports:
+            print_report(report)
+        if not reports:
+            console.print("no sync requested")
 
     command(Source.PTV, "Sync from Suomi.fi PTV (v12, or v11 with PTV_API_VERSION=v11).")
     command(Source.LAHELLA, "Sync from Lähellä.fi.")

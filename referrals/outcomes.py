@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.accounts.actor import Actor
 from app.audit.trail import record_event
 from app.errors import InvalidInput, PermissionDenied
+from app.retention.values import DEFAULT_FOLLOW_UP_MONTHS
 from referrals.errors import ReferralNotFound
 from referrals.measures import Timepoint, answers_from_form, load_definitions, scores_from_answers
 from referrals.models import ConsentMethod, Referral
@@ -25,7 +26,7 @@ from referrals.policy import parties_of
 from referrals.status import Party, ReferralStatus
 
 STAFF_PARTIES = frozenset({Party.REFERRER, Party.COORDINATOR})
-DEFAULT_MONTHS = (3, 6, 12)
+DEFAULT_MONTHS = DEFAULT_FOLLOW_UP_MONTHS  # an administrator may choose others (app/retention)
 
 
 def _parties(session: Session, actor: Actor, referral: Referral) -> frozenset[Party]:

@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.error(
             "search engine could not be opened (%s: %s); answering from the database", type(exc).__name__, exc
         )
+    # "Run again" on the sync runs page starts a runner process (tarjotin/sync_runner.py says why).
+    from tarjotin.sync_runner import start_requested_syncs
+
+    app.state.start_requested_syncs = lambda: start_requested_syncs(settings)
     install_error_handlers(app)
     app.include_router(health_api.router)
     app.include_router(catalogue_api.router)

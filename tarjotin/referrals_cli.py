@@ -21,16 +21,19 @@ def tick_command() -> None:
 
     Idempotent and safe while other app processes (or another tick) run; run it every few minutes.
     """
+    from app.retention.values import effective
     from referrals.jobs import tick
     from referrals.links import notice_link_for
     from referrals.notifications import senders_from_settings
 
     settings = get_settings()
     engine = get_engine()
+    with Session(engine) as session:
+        retention = effective(session, settings)
     report = tick(
         lambda: Session(engine, expire_on_commit=False),
         now=utcnow(),
-        reminder_days=settings.referral_reminder_days,
+        reminder_days=retention.referral_reminder_days,
         senders=senders_from_settings(settings),
         link_for=notice_link_for(str(settings.base_url), settings.secret_key.get_secret_value()),
     )
@@ -47,16 +50,21 @@ def tick_command() -> None:
 @referrals_cli.command("anonymise")
 def anonymise_command(
     months: int = typer.Option(
-        None, help="closed longer ago than this many months (default REFERRAL_RETENTION_MONTHS)"
+        None,
+        help="closed longer ago than this many months (default: the retention page, else REFERRAL_RETENTION_MONTHS)",
     ),
 ) -> None:
     """Strip personal data from referrals closed longer ago than the retention time; statistics stay."""
+    from app.retention.values import effective
     from referrals.retention import anonymise_closed_in_batches
 
     settings = get_settings()
     now = utcnow()
-    cutoff = now - relativedelta(months=months if months is not None else settings.referral_retention_months)
     engine = get_engine()
+    if months is None:  # what an administrator set on the retention page, else REFERRAL_RETENTION_MONTHS
+        with Session(engine) as session:
+            months = effective(session, settings).referral_retention_months
+    cutoff = now - relativedelta(months=months)
     count = anonymise_closed_in_batches(lambda: Session(engine), closed_before=cutoff, now=now)
     console.print(f"anonymised {count} referrals closed before {cutoff.date().isoformat()}")
 

@@ -89,7 +89,7 @@ def issue(
             data=to_input(body),
             now=runtime.now(),
             secret=runtime.secret_of(request),
-            response_days=settings.referral_response_days,
+            response_days=runtime.retention_of(request, session).referral_response_days,
         )
     except FieldErrors as exc:
         # Every problem at once, each under the body's own field name.

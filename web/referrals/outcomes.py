@@ -139,7 +139,7 @@ def _staff_page(
     runtime.log_referral_access(
         session, actor, referral, action="read", purpose="follow-up", fields=("outcome_answers",)
     )
-    points = outcomes.timepoints_for(referral, outcomes.DEFAULT_MONTHS)
+    points = outcomes.timepoints_for(referral, runtime.retention_of(request, session).follow_up_months)
     return render_staff(
         request,
         "referrals/outcomes_staff.html",
@@ -177,7 +177,14 @@ def staff_consent(
     if withdraw:
         outcomes.withdraw_outcome_consent(session, referral, actor=actor, now=runtime.now())
     else:
-        outcomes.record_outcome_consent(session, referral, method=method, actor=actor, now=runtime.now())
+        outcomes.record_outcome_consent(
+            session,
+            referral,
+            method=method,
+            actor=actor,
+            now=runtime.now(),
+            months=runtime.retention_of(request, session).follow_up_months,
+        )
     runtime.log_referral_access(
         session, actor, referral, action="change", purpose="follow-up", fields=("outcome_consent",)
     )

@@ -44,9 +44,10 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
 
 
 def referral_of_token(request: Request, session: Session, token: str) -> Referral:
-    settings = runtime.settings_of(request)
     referral_id = referral_id_from_token(
-        token, runtime.secret_of(request), max_age_seconds=settings.referral_link_days * 86400
+        token,
+        runtime.secret_of(request),
+        max_age_seconds=runtime.retention_of(request, session).referral_link_days * 86400,
     )
     referral = session.get(Referral, referral_id)
     if (

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.accounts.actor import Actor, ActorKind
 from app.audit.access import log_access
+from app.retention.values import RetentionValues, effective
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from referrals.links import notice_link_for
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 
 def settings_of(request: Request) -> Settings:
     return getattr(request.app.state, "settings", None) or get_settings()
+
+
+def retention_of(request: Request, session: Session) -> RetentionValues:
+    """Timers and follow-up months in force: an administrator's values, else the settings' (app/retention)."""
+    return effective(session, settings_of(request))
 
 
 def secret_of(request: Request) -> str:

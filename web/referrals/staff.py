@@ -165,7 +165,6 @@ def _issue_context(
         else []
     )
     organisations = {o.organisation.id: o.organisation for o in chosen}
-    settings = runtime.settings_of(request)
     return {
         "title": gettext(locale, "New referral"),
         "form": form,
@@ -179,7 +178,8 @@ def _issue_context(
             {g.organisation_id for g in actor.grants if g.role is Role.REFERRER}, key=str
         ),
         "default_respond_by": (
-            service.local_today(runtime.now()) + timedelta(days=settings.referral_response_days)
+            service.local_today(runtime.now())
+            + timedelta(days=runtime.retention_of(request, session).referral_response_days)
         ).isoformat(),
         "kinds": [k.value for k in ReferralKind],
         "channels": ["phone", "sms", "email", "professional", "paper"],
@@ -260,7 +260,6 @@ def issue_page(
             _issue_context(request, session, actor, form, errors),
             status_code=422,
         )
-    settings = runtime.settings_of(request)
     try:
         issued = service.issue_referral(
             session,
@@ -268,7 +267,7 @@ def issue_page(
             data=data_in,
             now=runtime.now(),
             secret=runtime.secret_of(request),
-            response_days=settings.referral_response_days,
+            response_days=runtime.retention_of(request, session).referral_response_days,
         )
     except FieldErrors as exc:
         session.rollback()
