@@ -31,6 +31,7 @@ from search.types import (
     Facet,
     FacetValue,
     GeoPoint,
+    NameMatch,
     SearchHit,
     SearchQuery,
     SearchResult,
@@ -370,6 +371,49 @@ class MeilisearchIndex:
         for facet, distribution in alternatives.items():
             result.facets[facet.value] = _facet_values(distribution.get(facet.value, {}))
         return result
+
+    # -- type-ahead (search.typeahead) ------------------------------------------------------------
+
+    def suggest_names(self, words: Sequence[QueryWord], limit: int) -> list[NameMatch]:
+        """Services whose name matches every word (the last one as typed so far), best first."""
+        if not words:
+            return []
+        # One form per word as for searches (base forms lead; lemmas_name carries them); Meilisearch
+        # matches the last word as a prefix, so "kuntosalille" and "kuntos" both find a Kuntosali.
+        q = " ".join(w.lemma for w in words)
+        with self._errors():
+            answer = self._search_client.index(self.uid).search(
+                q,
+                {
+                    "attributesToSearchOn": ["name_fi", "name_sv", "name_en", "lemmas_name"],
+                    "attributesToRetrieve": ["id", "name", "organisation_name"],
+                    "limit": limit,
+                    "matchingStrategy": "all",
+                },
+            )
+        return [
+            NameMatch(
+                id=hit["id"], name=hit.get("name") or {}, organisation_name=hit.get("organisation_name") or {}
+            )
+            for hit in answer.get("hits", [])
+        ]
+
+    def count_values(self, facet: Facet, values: Sequence[str]) -> dict[str, int]:
+        """How many services carry each value of a facet."""
+        chosen = list(dict.fromkeys(values))
+        if not chosen:
+            return {}
+        with self._errors():
+            answer = self._search_client.index(self.uid).search(
+                "",
+                {
+                    "filter": [f"{facet.value} IN [{', '.join(quote_filter_value(v) for v in chosen)}]"],
+                    "facets": [facet.value],
+                    "hitsPerPage": 0,
+                },
+            )
+        distribution = (answer.get("facetDistribution") or {}).get(facet.value, {})
+        return {value: int(distribution.get(value, 0)) for value in chosen}
 
     def _result(
         self, answer: dict[str, Any], query: SearchQuery, words: list[QueryWord], relaxed: bool

@@ -35,6 +35,7 @@ from search.types import (
     Facet,
     FacetValue,
     GeoPoint,
+    NameMatch,
     SearchHit,
     SearchQuery,
     SearchResult,
@@ -392,6 +393,83 @@ class TantivyIndex:
             if type(exc).__name__ != "PanicException":
                 raise
             raise Unavailable("The search index cannot answer right now.") from exc
+
+    # -- type-ahead (search.typeahead) ------------------------------------------------------------
+
+    def suggest_names(self, words: Sequence[QueryWord], limit: int) -> list[NameMatch]:
+        """Services whose name matches every word (the last one as typed so far), best first."""
+        return self._guarded(lambda: self._suggest_names(words, limit))
+
+    def count_values(self, facet: Facet, values: Sequence[str]) -> dict[str, int]:
+        """How many services carry each value of a facet (a term's posting list, no aggregation)."""
+        return self._guarded(lambda: self._count_values(facet, values))
+
+    def _guarded(self, read: Callable[[], Any]) -> Any:
+        try:
+            return read()
+        except Unavailable:
+            raise
+        except Exception as exc:
+            raise Unavailable("The search index cannot answer right now.") from exc
+        except BaseException as exc:
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise Unavailable("The search index cannot answer right now.") from exc
+
+    def _name_word_query(self, word: QueryWord) -> tantivy.Query:
+        """One word against the names only: what a suggestion shows must contain what was typed.
+
+        The name's base forms and compound parts (lemmas_name) let "salille" and "sali" find a
+        Kuntosali. Prefix and typo matches score a constant, so a whole word found in a name
+        ranks above them (search.typeahead orders the candidates again)."""
+        schema = self._schema
+        Q = tantivy.Query
+        clauses: list[tantivy.Query] = []
+        for value in {word.folded, *word.base_forms}:
+            for field in ("name_fi", "lemmas_name"):
+                clauses.append(Q.boost_query(Q.term_query(schema, field, value), 3.0))
+        for lang in ("sv", "en"):
+            for value in self._text_terms(f"name_{lang}", lang, word.text):
+                clauses.append(Q.boost_query(Q.term_query(schema, f"name_{lang}", value), 3.0))
+        if word.prefix and len(word.folded) >= 2:
+            # As Meilisearch, which is sent the base form: "kuntosalille" begins "kuntosalivuoro".
+            for value in {word.folded, word.lemma}:
+                for field in ("name_fi", "lemmas_name", "name_sv", "name_en"):
+                    prefix = Q.fuzzy_term_query(schema, field, value, distance=0, prefix=True)
+                    clauses.append(Q.boost_query(prefix, 2.0))
+        if word.typos and not word.known:
+            for field in ("name_fi", "lemmas_name", "name_sv", "name_en"):
+                fuzzy = Q.fuzzy_term_query(schema, field, word.folded, distance=1, prefix=word.prefix)
+                clauses.append(Q.boost_query(fuzzy, 0.5))
+        return Q.boolean_query([(tantivy.Occur.Should, c) for c in clauses])
+
+    def _suggest_names(self, words: Sequence[QueryWord], limit: int) -> list[NameMatch]:
+        if not words:
+            return []
+        searcher = self._current().searcher()
+        query = self._all([self._name_word_query(w) for w in words])
+        matches = []
+        for _score, address in searcher.search(query, limit=limit).hits:
+            doc = searcher.doc(address)
+            payload = json.loads(bytes(doc["payload"][0]).decode("utf-8"))
+            matches.append(
+                NameMatch(
+                    id=str(doc["id"][0]),
+                    name=payload["name"],
+                    organisation_name=payload["organisation_name"],
+                )
+            )
+        return matches
+
+    def _count_values(self, facet: Facet, values: Sequence[str]) -> dict[str, int]:
+        searcher = self._current().searcher()
+        field = _FACET_FIELDS[facet]
+        return {
+            value: _count(
+                searcher.search(tantivy.Query.term_query(self._schema, field, value), limit=1, count=True)
+            )
+            for value in dict.fromkeys(values)
+        }
 
     def _text_terms(self, field: str, analyzer: str, word: str) -> list[str]:
         return list(dict.fromkeys(self._analyzers[analyzer].analyze(word)))

@@ -161,3 +161,12 @@ class SearchIndex(Protocol):
     def health(self) -> bool: ...
 
     def search(self, query: SearchQuery) -> SearchResult: ...
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A service whose name matches what is being typed (type-ahead, search.typeahead)."""
+
+    id: str
+    name: dict[str, str]  # by language; only languages the listing has
+    organisation_name: dict[str, str] = field(default_factory=dict)

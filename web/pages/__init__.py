@@ -12,6 +12,7 @@ from web.pages.errors import render_error_page
 from web.pages.routes import router
 from web.pages.site_files import router as site_files_router
 from web.pages.templating import STATIC_DIR
+from web.pages.typeahead import router as typeahead_router
 
 
 class CompressPages:
@@ -32,6 +33,7 @@ def install_pages(app: FastAPI) -> None:
     """Mount the static files and the page routes, and render errors of pages as pages."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(site_files_router)
+    app.include_router(typeahead_router)
     app.include_router(router)
     app.add_middleware(CompressPages)
     set_page_renderer(render_error_page)
