@@ -26,6 +26,11 @@ class ContactChannel(StrEnum):
     PAPER = "paper"  # none: the printed referral only
 
 
+class ReferralSource(StrEnum):
+    PROFESSIONAL = "professional"  # issued by a professional or their patient record system
+    SELF = "self"  # the resident's own contact request from a service's page (no referrer)
+
+
 class ConsentMethod(StrEnum):
     SPOKEN = "spoken"
     WRITTEN = "written"
@@ -59,6 +64,13 @@ class Referral(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: ReferralKind = Field(sa_type=StrEnumType(ReferralKind, 16))
+    # A self-referral has no referring person or unit; its referrer organisation is the receiving provider's
+    # own (the column is required), so reports tell the two apart by this.
+    source: ReferralSource = Field(
+        default=ReferralSource.PROFESSIONAL,
+        sa_type=StrEnumType(ReferralSource, 16),
+        sa_column_kwargs={"server_default": "professional"},
+    )
     # Only referrals.service.transition writes status (and version, through the mapper).
     status: ReferralStatus = Field(default=ReferralStatus.DRAFT, sa_type=StrEnumType(ReferralStatus, 24))
     version: int = Field(default=1, sa_column=_version_column)

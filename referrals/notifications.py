@@ -79,6 +79,8 @@ def notice_for(referral: Referral, audience: str, kind: NoticeKind) -> ReferralN
         channel = resident_channel(referral)
         if channel is None:
             return None
+        if kind is NoticeKind.RESIDENT_LINK and referral.code_hash is None:
+            return None  # no code, no way in: a self-referral's resident has nothing to open
         return ReferralNotice(
             referral_id=referral.id, kind=kind, channel=channel, audience=NoticeAudience.RESIDENT
         )

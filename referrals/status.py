@@ -145,7 +145,8 @@ _ENGAGED = frozenset({S.ACCEPTED, S.WAITLISTED, S.CONTACTED, S.IN_PROGRESS})
 
 RULES: Mapping[Action, Rule] = MappingProxyType(
     {
-        A.SEND: _rule(S.DRAFT, S.SENT, {P.REFERRER}),
+        # The resident sends their own contact request from a service's page (a self-referral).
+        A.SEND: _rule(S.DRAFT, S.SENT, {P.REFERRER, P.RESIDENT}),
         A.RECEIVE: _rule(S.SENT, S.RECEIVED, set(RECEIVERS)),
         A.CHOOSE: _rule(_RECEIVING, S.SENT, {P.RESIDENT, P.REFERRER, P.COORDINATOR}),
         A.ACCEPT: _rule(_RECEIVING | {S.WAITLISTED}, S.ACCEPTED, set(RECEIVERS)),

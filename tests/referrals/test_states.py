@@ -42,7 +42,7 @@ erase               ok   -      -        -        ok        -          -        
 # Who may take each action, also by hand (R referrer, P provider, C coordinator/counsellor, X resident,
 # S system, A administrator).
 BY = """
-send R
+send R X
 receive P C
 choose X R C
 accept P C

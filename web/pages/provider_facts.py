@@ -27,6 +27,8 @@ class ProviderFacts:
     kaikukortti: bool
     verified: str | None  # "Checked by the provider on 7 Dec 2026"
     stale: bool
+    # The provider takes referrals: a resident may ask them, from the page, to make contact (self-referral).
+    contact_request: bool = False
 
 
 def capacity_text(overlay: ServiceOverlay | None, locale: str) -> str | None:
@@ -72,4 +74,5 @@ def provider_facts(
             else None
         ),
         stale=is_stale(verified, now),
+        contact_request=overlay is not None and overlay.accepts_referrals is True,
     )

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from referrals.fields import CONSENT_FIELDS, PracticalNeed, Reason
-from referrals.models import ActivityLevel, ConsentMethod, ContactChannel
+from referrals.models import ActivityLevel, ConsentMethod, ContactChannel, ReferralSource
 from referrals.status import ReferralKind, ReferralStatus
 
 ConsentField = Literal[
@@ -193,6 +193,11 @@ class ReferralOut(BaseModel):
 
     id: uuid.UUID
     kind: ReferralKind
+    source: ReferralSource = Field(
+        default=ReferralSource.PROFESSIONAL,
+        description="professional: issued by a professional or a record system; self: the resident's own "
+        "contact request from the service's page (no referrer).",
+    )
     status: ReferralStatus
     fhir_task_status: str
     version: int

@@ -123,6 +123,7 @@ def referral_out(session: Session, view: Detail) -> ReferralOut:
     return ReferralOut(
         id=referral.id,
         kind=referral.kind,
+        source=referral.source,
         status=referral.status,
         fhir_task_status=referral.status.fhir_task_status,
         version=referral.version,
