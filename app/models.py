@@ -27,6 +27,7 @@ from app.catalogue.problems import ProblemReport
 from app.catalogue.revisions import ListingRevision
 from app.catalogue.short_links import ShortLink
 from app.catalogue.sync_requests import SyncRequest
+from app.catalogue.theme_mapping_changes import ThemeMappingChange
 from app.geo.models import AddressPoint
 from app.retention.models import RetentionSetting
 
@@ -59,6 +60,7 @@ __all__ = [
     "TaxonomyTerm",
     "Theme",
     "ThemeMapping",
+    "ThemeMappingChange",
     "Unit",
     "UserAccount",
     "WellbeingCounty",

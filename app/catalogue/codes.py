@@ -111,15 +111,38 @@ def load_code_tables(session: Session) -> dict[str, LoadReport]:
             )
     reports["taxonomy_term"] = _sync_table(session, TaxonomyTerm, ("taxonomy", "code"), terms)
     reports["theme_mapping"] = _sync_table(
-        session,
-        ThemeMapping,
-        ("taxonomy", "code", "theme_code"),
-        (
-            {"taxonomy": row["taxonomy"], "code": row["code"], "theme_code": row["theme_code"]}
-            for row in read_csv("theme_mapping.csv")
-        ),
+        session, ThemeMapping, ("taxonomy", "code", "theme_code"), _theme_mapping_rows(session)
     )
     return reports
+
+
+def _theme_mapping_rows(session: Session) -> list[dict[str, str]]:
+    """theme_mapping.csv, where the latest change an administrator made to a code replaces its rows
+    (app/catalogue/theme_mappings.py): a deploy reloads the table without undoing a reviewed change."""
+    from sqlalchemy import func
+
+    from app.catalogue.theme_mapping_changes import ThemeMappingChange
+
+    latest = (
+        select(func.max(ThemeMappingChange.id))
+        .group_by(ThemeMappingChange.taxonomy, ThemeMappingChange.code)  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+    changed = {
+        (row.taxonomy, row.code): row.new_themes
+        for row in session.exec(select(ThemeMappingChange).where(ThemeMappingChange.id.in_(latest))).all()  # type: ignore[union-attr]
+    }
+    rows = [
+        {"taxonomy": row["taxonomy"], "code": row["code"], "theme_code": row["theme_code"]}
+        for row in read_csv("theme_mapping.csv")
+        if (row["taxonomy"], row["code"]) not in changed
+    ]
+    rows += [
+        {"taxonomy": taxonomy, "code": code, "theme_code": theme}
+        for (taxonomy, code), themes in changed.items()
+        for theme in themes
+    ]
+    return rows
 
 
 def served_municipality_codes(session: Session, settings: Settings) -> set[str]:

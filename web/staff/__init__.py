@@ -15,7 +15,7 @@ from web.auth.session import SESSION_COOKIE
 
 def install_staff(app: FastAPI, settings: Settings) -> None:
     """Sessions and CSRF (web.middleware adds the security headers outside all) and the staff routes."""
-    from web.staff import admin, retention, routes, sync_runs
+    from web.staff import admin, retention, routes, sync_runs, theme_mappings
 
     try:
         rules_from_settings(settings.oidc_role_mapping)
@@ -36,3 +36,4 @@ def install_staff(app: FastAPI, settings: Settings) -> None:
     app.include_router(admin.router)
     app.include_router(sync_runs.router)
     app.include_router(retention.router)
+    app.include_router(theme_mappings.router)

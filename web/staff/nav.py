@@ -55,6 +55,7 @@ STAFF_NAV: tuple[NavItem, ...] = (
     ),
     NavItem(N_("Residents' data requests"), "/staff/admin/residents", frozenset({Role.ADMIN})),
     NavItem(N_("Sync runs"), "/staff/admin/sync-runs", frozenset({Role.ADMIN})),
+    NavItem(N_("Theme mapping"), "/staff/admin/theme-mapping", frozenset({Role.ADMIN})),
     NavItem(N_("Retention and follow-up"), "/staff/admin/retention", frozenset({Role.ADMIN})),
 )
 

@@ -1,5 +1,5 @@
-"""The administrator's operations pages in a real browser: sync runs, one run's errors and the retention
-settings, axe-clean at 360 and 1280 px; the retention form saves through the page (CSRF and all)."""
+"""The administrator's operations pages in a real browser: sync runs, one run's errors, the retention
+settings and the theme mapping, axe-clean at 360 and 1280 px; the retention form saves through the page (CSRF and all)."""
 
 from __future__ import annotations
 
@@ -127,7 +127,14 @@ def page(server: tuple[str, int]):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    "path", ["/staff/admin/sync-runs", "/staff/admin/sync-runs/{run}", "/staff/admin/retention"]
+    "path",
+    [
+        "/staff/admin/sync-runs",
+        "/staff/admin/sync-runs/{run}",
+        "/staff/admin/retention",
+        "/staff/admin/theme-mapping",
+        "/staff/admin/theme-mapping/edit?taxonomy=ptv_service_class&code=P27.1",
+    ],
 )
 def test_operations_pages_are_axe_clean(server: tuple[str, int], page, path: str) -> None:  # type: ignore[no-untyped-def]
     url, run_id = server
