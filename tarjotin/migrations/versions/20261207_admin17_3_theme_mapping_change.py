@@ -1,7 +1,7 @@
 """theme_mapping_change: the history of the theme mapping table (who, when, old -> new, why)
 
 Revision ID: 20261207_admin17_3
-Revises: 20261207_admin17_2
+Revises: 20261207_admin16_2
 Create Date: 2026-12-07 18:30:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "20261207_admin17_3"
-down_revision: str | None = "20261207_admin17_2"
+down_revision: str | None = "20261207_admin16_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
