@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     referral_reminder_days: int = Field(default=7, ge=1, le=60)
     referral_link_days: int = Field(default=60, ge=1, le=365)
     referral_retention_months: int = Field(default=24, ge=1, le=120)
+    # Providers' admins are asked to confirm a listing neither they nor its source has confirmed for this long.
+    listing_reminder_months: int = Field(default=6, ge=1, le=24)
 
     @field_validator(
         "wellbeing_counties", "municipalities", "allowed_hosts", "oidc_role_mapping", mode="before"

@@ -1,4 +1,4 @@
-"""`tarjotin referrals tick`: expiry, reminders and follow-ups due, then the outbox.
+"""`tarjotin referrals tick`: expiry, reminders, follow-ups and listing confirmations due, then the outbox.
 
 Each step lists due ids, then handles each id in its own transaction, so one bad referral costs only
 itself. On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED, so several ticks (or a tick and the web
@@ -17,6 +17,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from app.accounts.actor import Actor
+from app.catalogue.selfservice import REMIND_AFTER
+from referrals.listing_reminders import due_listings, remind_organisation
 from referrals.models import FollowUp, NoticeKind, Referral
 from referrals.notifications import (
     RECEIVERS,
@@ -44,6 +46,7 @@ class TickReport:
     reminded: int = 0
     follow_ups: int = 0
     outcome_questions: int = 0
+    listing_reminders: int = 0  # organisations asked to confirm their listings
     failed: int = 0
     notices: dict[str, int] = field(default_factory=dict)
 
@@ -59,9 +62,10 @@ def _each(sessions: SessionFactory, ids: list[uuid.UUID], work, report: TickRepo
     for item_id in ids:
         try:
             with sessions() as session:
-                if work(session, item_id):
-                    done += 1
+                handled = work(session, item_id)
                 session.commit()
+            if handled:  # counted once committed: a refused commit handled nothing
+                done += 1
         except Exception as exc:
             report.failed += 1
             log.warning(
@@ -197,6 +201,20 @@ def send_outcome_questions(sessions: SessionFactory, *, now: datetime, report: T
     return _each(sessions, ids, send_one, report)
 
 
+def remind_listing_owners(
+    sessions: SessionFactory, *, now: datetime, after: timedelta, report: TickReport
+) -> int:
+    """Ask the admins of each organisation with listings due for confirmation, once per period
+    (referrals/listing_reminders.py)."""
+
+    def remind_owners(session: Session, organisation_id: uuid.UUID) -> bool:
+        return remind_organisation(session, organisation_id, now=now, after=after)
+
+    with sessions() as session:
+        organisations = sorted(due_listings(session, now=now, after=after))
+    return _each(sessions, organisations, remind_owners, report)
+
+
 def tick(
     sessions: SessionFactory,
     *,
@@ -204,12 +222,16 @@ def tick(
     reminder_days: int,
     senders: Senders | None,
     link_for: LinkFor | None,
+    listing_reminder_after: timedelta = REMIND_AFTER,
 ) -> TickReport:
     report = TickReport()
     report.expired = expire_due(sessions, now=now, report=report)
     report.reminded = remind_unanswered(sessions, now=now, after_days=reminder_days, report=report)
     report.follow_ups = remind_follow_ups(sessions, now=now, report=report)
     report.outcome_questions = send_outcome_questions(sessions, now=now, report=report)
+    report.listing_reminders = remind_listing_owners(
+        sessions, now=now, after=listing_reminder_after, report=report
+    )
     if senders is not None and link_for is not None:
         report.notices = dispatch_pending(sessions, senders=senders, link_for=link_for)
     return report

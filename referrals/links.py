@@ -67,10 +67,13 @@ def resident_path(token: str) -> str:
 
 
 def notice_link_for(base_url: str, secret: str):  # type: ignore[no-untyped-def]
-    """The link a notice carries: the resident's signed link, a staff page, or an activity's public page."""
+    """The link a notice carries: the resident's signed link, a staff page, an activity's public page, or the
+    provider's self-service page."""
     base = base_url.rstrip("/")
 
     def link_for(notice, referral) -> str:  # type: ignore[no-untyped-def]
+        if notice.kind == "listing_reminder":
+            return f"{base}/staff/listings"  # the self-service page: one click confirms a listing
         if notice.referral_id is None:
             return f"{base}/fi/services/{notice.service_id}" if notice.service_id else base
         if notice.audience == "resident":

@@ -228,6 +228,8 @@ class NoticeKind(StrEnum):
     OUTCOME_QUESTIONS = (
         "outcome_questions"  # to the resident: follow-up questions are open (referrals/outcomes.py)
     )
+    # To a provider's admins, no referral: listings are due for their half-yearly confirmation.
+    LISTING_REMINDER = "listing_reminder"
 
 
 class NoticeChannel(StrEnum):

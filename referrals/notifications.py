@@ -149,6 +149,7 @@ SUBJECTS: Mapping[NoticeKind, str] = MappingProxyType(
         NoticeKind.CONSENT_WITHDRAWN: N_("Consent to a referral was withdrawn"),
         NoticeKind.FOLLOW_UP_DUE: N_("A referral follow-up is due"),
         NoticeKind.OUTCOME_QUESTIONS: N_("How are you doing? A few follow-up questions"),
+        NoticeKind.LISTING_REMINDER: N_("Please confirm that your listings are up to date"),
     }
 )
 
@@ -182,6 +183,12 @@ BODIES: Mapping[NoticeKind, str] = MappingProxyType(
             "Hello,\n\nyou agreed to answer a few follow-up questions about the activity recommended to you. "
             "Open the link and enter the code you were given; it takes about five minutes:\n\n%(link)s"
         ),
+        NoticeKind.LISTING_REMINDER: N_(
+            "Hello,\n\nsome listings of %(organisation)s in Palvelutarjotin have not been confirmed for a "
+            "while. Residents and professionals rely on them. Sign in, check each listing and confirm with one "
+            "click that it is still correct; there you can also say whether you have room and take "
+            "referrals:\n\n%(link)s\n\nListings nobody has confirmed for a year are marked in search results."
+        ),
     }
 )
 SMS_BODIES: Mapping[NoticeKind, str] = MappingProxyType(
@@ -205,13 +212,19 @@ class Rendered:
 
 
 def render(
-    kind: NoticeKind, channel: NoticeChannel, *, locale: str, link: str, service: str = ""
+    kind: NoticeKind,
+    channel: NoticeChannel,
+    *,
+    locale: str,
+    link: str,
+    service: str = "",
+    organisation: str = "",
 ) -> Rendered:
     """The message in the recipient's language: what happened and a link, nothing about the person."""
     template = SMS_BODIES.get(kind, BODIES[kind]) if channel is NoticeChannel.SMS else BODIES[kind]
     subject = gettext(locale, SUBJECTS[kind])
     body = (
-        gettext(locale, template, link=link, service=service)
+        gettext(locale, template, link=link, service=service, organisation=organisation)
         if "%(" in template
         else gettext(locale, template)
     )
@@ -289,6 +302,10 @@ def _addresses(session: Session, notice: ReferralNotice, referral: Referral | No
     """(address, locale) pairs to send to, read now; empty when there is no one (any more)."""
     if notice.direct_address:
         return [(notice.direct_address, "fi")]
+    if notice.audience is NoticeAudience.USER and notice.referral_id is None:
+        # A notice about no referral (a listing reminder): to the staff member, read now.
+        user = session.get(UserAccount, notice.user_id)
+        return [(user.email, user.locale)] if user and user.email and user.is_active else []
     if referral is None:
         return []
     if notice.audience is NoticeAudience.RESIDENT:
@@ -319,6 +336,14 @@ def _addresses(session: Session, notice: ReferralNotice, referral: Referral | No
         .distinct()
     ).all()
     return [(email, locale) for email, locale in rows if email]
+
+
+def _name_in(organisation: Organisation | None, locale: str) -> str:
+    """The organisation's name in the recipient's language, else in another it has."""
+    if organisation is None:
+        return ""
+    names = (getattr(organisation, f"name_{locale}", None), organisation.name_fi, organisation.name_sv)
+    return next((name for name in names if name), "") or organisation.name_en or ""
 
 
 def pending_notice_ids(session: Session, *, limit: int = 500) -> list[int]:
@@ -353,6 +378,7 @@ def send_notice(session: Session, notice_id: int, *, senders: Senders, link_for:
     if notice.service_id is not None:
         service = session.get(Service, notice.service_id)
         service_name = (service.name_fi or "") if service else ""
+    organisation = session.get(Organisation, notice.organisation_id) if notice.organisation_id else None
     try:
         for address, locale in addresses:
             rendered = render(
@@ -361,6 +387,7 @@ def send_notice(session: Session, notice_id: int, *, senders: Senders, link_for:
                 locale=locale,
                 link=link_for(notice, referral),
                 service=service_name,
+                organisation=_name_in(organisation, locale),
             )
             if notice.channel is NoticeChannel.SMS:
                 senders.sms.send_sms(address, rendered.body)

@@ -17,10 +17,12 @@ console = Console(stderr=True)
 
 @referrals_cli.command("tick")
 def tick_command() -> None:
-    """Expire unanswered referrals past their deadline, remind receivers and follow-ups, send the outbox.
+    """Expire unanswered referrals past their deadline, remind receivers and follow-ups, ask providers' admins to
+    confirm listings not confirmed for LISTING_REMINDER_MONTHS (once per period), send the outbox.
 
     Idempotent and safe while other app processes (or another tick) run; run it every few minutes.
     """
+    from app.catalogue.selfservice import months
     from app.retention.values import effective
     from referrals.jobs import tick
     from referrals.links import notice_link_for
@@ -36,11 +38,13 @@ def tick_command() -> None:
         reminder_days=retention.referral_reminder_days,
         senders=senders_from_settings(settings),
         link_for=notice_link_for(str(settings.base_url), settings.secret_key.get_secret_value()),
+        listing_reminder_after=months(settings.listing_reminder_months),
     )
     sent = ", ".join(f"{key} {value}" for key, value in sorted(report.notices.items())) or "none"
     console.print(
         f"expired {report.expired}, reminded {report.reminded}, follow-ups {report.follow_ups}, "
         f"follow-up questions {report.outcome_questions}, "
+        f"organisations asked to confirm listings {report.listing_reminders}, "
         f"failed {report.failed}; notices: {sent}"
     )
     if report.failed:

@@ -21,8 +21,10 @@ from app.catalogue.overlay import Capacity, ReferralMethod, ServiceOverlay
 from app.catalogue.problems import PROBLEM_TEXT_MAX, ProblemKind, ProblemReport, ProblemStatus
 from app.errors import InvalidInput, NotFound, PermissionDenied
 
-# Owners are asked to confirm a listing every six months; one unconfirmed for a year is marked stale.
+# Owners are asked to confirm a listing every six months (LISTING_REMINDER_MONTHS); one unconfirmed for
+# a year is marked stale, on its page and on its result card.
 REMIND_AFTER = timedelta(days=182)
+STALE_MONTHS = 12
 STALE_AFTER = timedelta(days=365)
 NOTE_MAX = 600
 OWNER_ROLES = (Role.PROVIDER_ADMIN,)
@@ -58,11 +60,18 @@ def is_stale(verified: datetime | None, now: datetime) -> bool:
     return verified is None or now - verified > STALE_AFTER
 
 
-def needs_reminder(verified: datetime | None, reminded: datetime | None, now: datetime) -> bool:
+def needs_reminder(
+    verified: datetime | None, reminded: datetime | None, now: datetime, after: timedelta = REMIND_AFTER
+) -> bool:
     """Due for the half-yearly confirmation request, and not already asked since the last confirmation."""
-    if verified is not None and now - verified < REMIND_AFTER:
+    if verified is not None and now - verified < after:
         return False
-    return reminded is None or (verified is not None and reminded < verified) or now - reminded > REMIND_AFTER
+    return reminded is None or (verified is not None and reminded < verified) or now - reminded > after
+
+
+def months(count: int) -> timedelta:
+    """A number of months as a duration (an average month: 6 months is 183 days)."""
+    return timedelta(days=round(count * 365.25 / 12))
 
 
 def get_overlay(session: Session, service_id: uuid.UUID) -> ServiceOverlay | None:
@@ -74,6 +83,23 @@ def get_overlays(session: Session, service_ids: Sequence[uuid.UUID]) -> dict[uui
         return {}
     rows = session.exec(select(ServiceOverlay).where(col(ServiceOverlay.service_id).in_(list(service_ids))))
     return {row.service_id: row for row in rows}
+
+
+def stale_service_ids(session: Session, service_ids: Sequence[uuid.UUID], *, now: datetime) -> set[uuid.UUID]:
+    """Those of the services neither their owner nor their source has confirmed within STALE_AFTER."""
+    if not service_ids:
+        return set()
+    rows = session.exec(
+        select(Service.id, Service.source_modified_at, ServiceOverlay.verified_at)
+        .outerjoin(ServiceOverlay, col(ServiceOverlay.service_id) == Service.id)
+        .where(col(Service.id).in_(list(service_ids)))
+    )
+    stale = set()
+    for service_id, modified, verified in rows:
+        dates = [d for d in (modified, verified) if d is not None]
+        if is_stale(max(dates) if dates else None, now):
+            stale.add(service_id)
+    return stale
 
 
 def list_owned_services(session: Session, *, actor: Actor) -> list[Service]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import get_args
 
 import pytest
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.catalogue.overlay import Capacity, ServiceOverlay
+from app.timeutil import utcnow
 from search.indexer import rebuild
 from tests.factories import make_service
 from web.api.search import CapacityCode
@@ -82,3 +84,31 @@ def test_the_search_api_filters_and_carries_room(app: FastAPI, client: TestClien
 
 def test_the_api_and_the_pages_know_every_capacity() -> None:
     assert tuple(c.value for c in Capacity) == CAPACITIES == get_args(CapacityCode)
+
+
+def test_cards_say_room_referrals_and_a_listing_nobody_has_confirmed_for_a_year(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    now = utcnow()
+    old = make_service(session, name_fi="Kuorolaulu", source_modified_at=now - timedelta(days=500))
+    fresh = make_service(session, name_fi="Kuoroharjoitus", source_modified_at=now - timedelta(days=500))
+    session.add(
+        ServiceOverlay(service_id=fresh.id, verified_at=now - timedelta(days=20), accepts_referrals=True)
+    )
+    session.flush()
+    if app.state.search_index is not None:
+        rebuild(session, app.state.search_index)
+    body = _squashed(client.get("/fi/search?q=kuoro").text)
+    cards = {
+        name: body[body.index(f">{name}</a>") :].split("</article>")[0]
+        for name in ("Kuorolaulu", "Kuoroharjoitus")
+    }
+    note = "Järjestäjä ei ole vahvistanut tietoja yli 12 kuukauteen"
+    assert note in cards["Kuorolaulu"] and note not in cards["Kuoroharjoitus"]
+    assert "<dt>Lähetteet</dt><dd>Ottaa vastaan lähetteitä</dd>" in cards["Kuoroharjoitus"]
+    assert "Lähetteet" not in cards["Kuorolaulu"]
+    sv = _squashed(client.get("/sv/search?q=kuoro").text)
+    assert "Arrangören har inte bekräftat uppgifterna på över 12 månader" in sv
+    en = _squashed(client.get("/en/search?q=kuoro").text)
+    assert "Not confirmed by the provider for over 12 months" in en
+    assert old.id != fresh.id

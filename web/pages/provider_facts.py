@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_date
+from sqlmodel import Session
 
 from app.catalogue.overlay import Capacity, ServiceOverlay
-from app.catalogue.selfservice import is_stale
+from app.catalogue.selfservice import STALE_MONTHS, get_overlays, is_stale, stale_service_ids
 from web.i18n import gettext, ngettext
 
 _METHOD_LABELS = {
@@ -76,3 +79,45 @@ def provider_facts(
         stale=is_stale(verified, now),
         contact_request=overlay is not None and overlay.accepts_referrals is True,
     )
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """The provider's word on a result card: room, referrals, and whether the listing is unconfirmed."""
+
+    capacity: str | None
+    capacity_code: str | None
+    referrals: str | None  # "Takes referrals" or "Does not take referrals"; None: not said
+    stale: str | None  # "Not confirmed by the provider for over 12 months"
+
+
+def card_facts(
+    session: Session, service_ids: Sequence[str], *, now: datetime, locale: str
+) -> dict[str, CardFacts]:
+    """Read live (not from the search index), so a provider's change shows on the next search at once."""
+    ids = [uuid.UUID(i) for i in service_ids]
+    overlays = get_overlays(session, ids)
+    stale = stale_service_ids(session, ids, now=now)
+    note = ngettext(
+        locale,
+        "Not confirmed by the provider for over %(num)s month",
+        "Not confirmed by the provider for over %(num)s months",
+        STALE_MONTHS,
+    )
+    facts = {}
+    for service_id in ids:
+        overlay = overlays.get(service_id)
+        referrals = None
+        if overlay is not None and overlay.accepts_referrals is not None:
+            referrals = (
+                gettext(locale, "Takes referrals")
+                if overlay.accepts_referrals
+                else gettext(locale, "Does not take referrals")
+            )
+        facts[str(service_id)] = CardFacts(
+            capacity=capacity_text(overlay, locale),
+            capacity_code=overlay.capacity.value if overlay is not None and overlay.capacity else None,
+            referrals=referrals,
+            stale=note if service_id in stale else None,
+        )
+    return facts

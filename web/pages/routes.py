@@ -45,7 +45,7 @@ from web.pages.handout import (
 )
 from web.pages.labels import SOURCE_NAMES, label_maps, language_label
 from web.pages.places import locate
-from web.pages.provider_facts import capacity_text, provider_facts
+from web.pages.provider_facts import card_facts, provider_facts
 from web.pages.site import catalogue_has_demo_data, served_municipalities
 from web.pages.templating import is_htmx, render
 from web.pages.when import when_view
@@ -175,14 +175,13 @@ def _results_context(
     labels = label_maps(session, locale, dict(codes.items()))
     hits = [views.hit_view(hit, locale, labels) for hit in result.items]
     pages = max(1, -(-result.total // result.per_page))
-    # Room is the provider's own word, read live so a change shows at once (not from the search index).
-    overlays = selfservice.get_overlays(session, [uuid.UUID(hit.id) for hit in result.items])
     details = handouts(session, [hit.id for hit in hits], locale, base_url, with_qr=printing)
     return {
         "handouts": details,
         "shortlist": _shortlist_links(locale, state, details),
         "state": state,
-        "capacities": {str(sid): capacity_text(o, locale) for sid, o in overlays.items() if o.capacity},
+        # Room and referrals are the provider's own word, read live so a change shows at once.
+        "card_facts": card_facts(session, [hit.id for hit in result.items], now=utcnow(), locale=locale),
         "result": result,
         "hits": hits,
         "facets": views.facet_groups(
@@ -316,6 +315,9 @@ def search_page(request: Request, lang: LangPath, session: SessionDep, index: Se
     )
     context["online_hits"], context["online_more_url"] = _online_apart(
         locale, session, index, state, result, place
+    )
+    context["card_facts"].update(
+        card_facts(session, [hit.id for hit in context["online_hits"]], now=utcnow(), locale=locale)
     )
     context["title"] = gettext(locale, "Search results") if state.q == "" else state.q
     if state.view is st.View.MAP and result.total:

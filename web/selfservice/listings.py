@@ -68,15 +68,21 @@ def my_listings(request: Request, actor: ActorDep, session: SessionDep) -> Respo
     services = selfservice.list_owned_services(session, actor=actor)
     overlays = selfservice.get_overlays(session, [s.id for s in services])
     now = utcnow()
-    rows = [
-        {
-            "service": s,
-            "capacity": capacity_text(overlays.get(s.id), locale),
-            "verified": selfservice.last_verified(s, overlays.get(s.id)),
-            "stale": selfservice.is_stale(selfservice.last_verified(s, overlays.get(s.id)), now),
-        }
-        for s in services
-    ]
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    confirm_after = selfservice.months(settings.listing_reminder_months)
+    rows = []
+    for s in services:
+        verified = selfservice.last_verified(s, overlays.get(s.id))
+        rows.append(
+            {
+                "service": s,
+                "capacity": capacity_text(overlays.get(s.id), locale),
+                "verified": verified,
+                "stale": selfservice.is_stale(verified, now),
+                # Due for the periodic confirmation the reminder e-mail asks for.
+                "due": verified is None or now - verified > confirm_after,
+            }
+        )
     return render_staff(
         request,
         "selfservice/listings.html",
