@@ -85,21 +85,22 @@ def get_overlays(session: Session, service_ids: Sequence[uuid.UUID]) -> dict[uui
     return {row.service_id: row for row in rows}
 
 
-def stale_service_ids(session: Session, service_ids: Sequence[uuid.UUID], *, now: datetime) -> set[uuid.UUID]:
-    """Those of the services neither their owner nor their source has confirmed within STALE_AFTER."""
+def overlays_with_last_verified(
+    session: Session, service_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[ServiceOverlay | None, datetime | None]]:
+    """Each service's overlay (None: none) and last verified date, in one query (result cards)."""
     if not service_ids:
-        return set()
+        return {}
     rows = session.exec(
-        select(Service.id, Service.source_modified_at, ServiceOverlay.verified_at)
+        select(Service.id, Service.source_modified_at, ServiceOverlay)
         .outerjoin(ServiceOverlay, col(ServiceOverlay.service_id) == Service.id)
         .where(col(Service.id).in_(list(service_ids)))
     )
-    stale = set()
-    for service_id, modified, verified in rows:
-        dates = [d for d in (modified, verified) if d is not None]
-        if is_stale(max(dates) if dates else None, now):
-            stale.add(service_id)
-    return stale
+    found: dict[uuid.UUID, tuple[ServiceOverlay | None, datetime | None]] = {}
+    for service_id, modified, overlay in rows:
+        dates = [d for d in (modified, overlay.verified_at if overlay else None) if d is not None]
+        found[service_id] = (overlay, max(dates) if dates else None)
+    return found
 
 
 def list_owned_services(session: Session, *, actor: Actor) -> list[Service]:

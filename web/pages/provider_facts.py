@@ -11,7 +11,7 @@ from babel.dates import format_date
 from sqlmodel import Session
 
 from app.catalogue.overlay import Capacity, ServiceOverlay
-from app.catalogue.selfservice import STALE_MONTHS, get_overlays, is_stale, stale_service_ids
+from app.catalogue.selfservice import STALE_MONTHS, is_stale, overlays_with_last_verified
 from web.i18n import gettext, ngettext
 
 _METHOD_LABELS = {
@@ -95,9 +95,7 @@ def card_facts(
     session: Session, service_ids: Sequence[str], *, now: datetime, locale: str
 ) -> dict[str, CardFacts]:
     """Read live (not from the search index), so a provider's change shows on the next search at once."""
-    ids = [uuid.UUID(i) for i in service_ids]
-    overlays = get_overlays(session, ids)
-    stale = stale_service_ids(session, ids, now=now)
+    found = overlays_with_last_verified(session, [uuid.UUID(i) for i in service_ids])
     note = ngettext(
         locale,
         "Not confirmed by the provider for over %(num)s month",
@@ -105,8 +103,7 @@ def card_facts(
         STALE_MONTHS,
     )
     facts = {}
-    for service_id in ids:
-        overlay = overlays.get(service_id)
+    for service_id, (overlay, verified) in found.items():
         referrals = None
         if overlay is not None and overlay.accepts_referrals is not None:
             referrals = (
@@ -118,6 +115,6 @@ def card_facts(
             capacity=capacity_text(overlay, locale),
             capacity_code=overlay.capacity.value if overlay is not None and overlay.capacity else None,
             referrals=referrals,
-            stale=note if service_id in stale else None,
+            stale=note if is_stale(verified, now) else None,
         )
     return facts
