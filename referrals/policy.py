@@ -82,8 +82,15 @@ def coordinator_municipalities(session: Session, actor: Actor, kind: ReferralKin
     return frozenset(code for code in codes if code)
 
 
-def parties_of(session: Session, actor: Actor, referral: Referral) -> frozenset[Party]:
-    """The actor's relations to this referral (empty: not theirs to see)."""
+def parties_of(
+    session: Session,
+    actor: Actor,
+    referral: Referral,
+    *,
+    municipalities: dict[ReferralKind, frozenset[str]] | None = None,
+) -> frozenset[Party]:
+    """The actor's relations to this referral (empty: not theirs to see). `municipalities` keeps the
+    coordinator's municipalities between calls over a page of referrals (one query per kind, not per row)."""
     parties: set[Party] = set()
     if actor.kind is ActorKind.SYSTEM:
         return frozenset({Party.SYSTEM})
@@ -111,12 +118,12 @@ def parties_of(session: Session, actor: Actor, referral: Referral) -> frozenset[
         and referral.provider_organisation_id in actor.organisations_with(*PROVIDER_ROLES)
     ):
         parties.add(Party.PROVIDER)
-    if (
-        referral.addressed_to_coordinator
-        and referral.status is not ReferralStatus.DRAFT
-        and referral.municipality_code in coordinator_municipalities(session, actor, referral.kind)
-    ):
-        parties.add(Party.COORDINATOR)
+    if referral.addressed_to_coordinator and referral.status is not ReferralStatus.DRAFT:
+        known = municipalities if municipalities is not None else {}
+        if referral.kind not in known:
+            known[referral.kind] = coordinator_municipalities(session, actor, referral.kind)
+        if referral.municipality_code in known[referral.kind]:
+            parties.add(Party.COORDINATOR)
     return frozenset(parties)
 
 

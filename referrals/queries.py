@@ -211,6 +211,18 @@ def list_follow_ups(session: Session, referral: Referral) -> Sequence[FollowUp]:
     ).all()
 
 
+def consent_fields_of(session: Session, referral_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """The fields each referral's consent names, for a page of referrals in one query."""
+    if not referral_ids:
+        return {}
+    rows = session.execute(
+        select(col(Consent.referral_id), col(Consent.fields)).where(
+            col(Consent.referral_id).in_(referral_ids)
+        )
+    ).all()
+    return {referral_id: list(fields) for referral_id, fields in rows}
+
+
 def get_consent(session: Session, referral: Referral) -> Consent | None:
     return session.scalars(select(Consent).where(col(Consent.referral_id) == referral.id)).first()
 

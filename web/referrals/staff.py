@@ -47,7 +47,7 @@ from web.i18n import negotiate_locale
 from web.referrals import runtime
 from web.referrals.forms import IssueForm, date_of, issue_form_from, text_of, to_referral_input
 from web.referrals.schedule import recent_session_dates
-from web.referrals.views import allowed_actions, detail, is_overdue
+from web.referrals.views import allowed_actions, detail, is_overdue, shown_fields
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
@@ -113,8 +113,9 @@ def list_page(
     )
     due = queries.follow_ups_due(session, rows, today)
     items = []
+    fields = shown_fields(session, actor, rows)
     for referral in rows:
-        shown = detail(session, actor, referral).fields
+        shown = fields[referral.id]
         runtime.log_referral_access(
             session, actor, referral, action="read", purpose="referral.list", fields=shown & {"name"}
         )
