@@ -119,13 +119,33 @@ def _as_int(value):  # type: ignore[no-untyped-def]
     return case((value.is_(True), 1), (value.is_(False), 0), else_=None)
 
 
-def _breakdowns(session: Session, scope) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
-    """Referrals by kind, month, unit, age band and provider in one statement over the scope's rows.
+@dataclass(frozen=True)
+class _Counts:
+    breakdowns: dict[str, dict[str, int]]
+    total: int
+    completed: int
+    answered: int
+    median_days: float | None
 
-    The scope is a CTE read once (PostgreSQL materialises a CTE used more than once), and each breakdown is
-    a GROUP BY over it joined by UNION ALL: one round trip and one scan of the referrals, where five queries
-    each scanned them again.
+
+def _counts(session: Session, scope) -> _Counts:  # type: ignore[no-untyped-def]
+    """The totals and the referrals by kind, month, unit, age band and provider, in one statement.
+
+    The scope is a CTE read once (PostgreSQL materialises a CTE used more than once), and each figure is an
+    aggregate over it joined by UNION ALL: one round trip and one scan of the referrals, where six queries
+    each scanned them again. The median days to an answer rides in the key column of the totals row.
     """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    median = (
+        cast(
+            func.percentile_cont(0.5).within_group(
+                func.extract("epoch", scope.c.answered_at - scope.c.sent_at) / 86400.0
+            ),
+            String,
+        )
+        if postgres
+        else cast(literal(None), String)
+    )
     keys = {
         "kind": scope.c.kind,
         "month": scope.c.month,
@@ -133,6 +153,23 @@ def _breakdowns(session: Session, scope) -> dict[str, dict[str, int]]:  # type: 
         "age_band": scope.c.age_band,
     }
     parts = [
+        select(literal("total").label("section"), median.label("key"), func.count().label("n")).select_from(
+            scope
+        ),
+        select(
+            literal("completed").label("section"),
+            cast(literal(None), String).label("key"),
+            func.coalesce(func.sum(case((scope.c.status == ReferralStatus.COMPLETED, 1), else_=0)), 0).label(
+                "n"
+            ),
+        ).select_from(scope),
+        select(
+            literal("answered").label("section"),
+            cast(literal(None), String).label("key"),
+            func.count(scope.c.answered_at).label("n"),
+        ).select_from(scope),
+    ]
+    parts += [
         select(literal(name).label("section"), cast(key, String).label("key"), func.count().label("n"))
         .select_from(scope)
         .group_by(key)
@@ -149,39 +186,26 @@ def _breakdowns(session: Session, scope) -> dict[str, dict[str, int]]:  # type: 
         .group_by(col(Organisation.name_fi))
     )
     result: dict[str, dict[str, int]] = {name: {} for name in (*keys, "provider")}
+    scalars: dict[str, int] = {}
+    median_days: float | None = None
     for section, key, n in session.execute(union_all(*parts)):
+        if section in ("total", "completed", "answered"):
+            scalars[str(section)] = int(n or 0)
+            if section == "total" and key is not None:
+                median_days = float(key)
+            continue
         cells = result[str(section)]
         label = str(key) if key is not None else ("?" if section == "provider" else "")
         if section == "unit" and key is not None:
             label = str(uuid.UUID(label))  # SQLite keeps a uuid as 32 hex digits: the same text on both
         cells[label] = cells.get(label, 0) + int(n)
-    return result
-
-
-def _totals(session: Session, scope) -> tuple[int, int, int, float | None]:  # type: ignore[no-untyped-def]
-    """Referrals sent, completed and answered, and the median days to the provider's first answer."""
-    answered = scope.c.answered_at.is_not(None)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    median = (
-        func.percentile_cont(0.5).within_group(
-            func.extract("epoch", scope.c.answered_at - scope.c.sent_at) / 86400.0
-        )
-        if postgres
-        else literal(None)
-    )
-    total, completed, answered_count, median_days = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((scope.c.status == ReferralStatus.COMPLETED, 1), else_=0)), 0),
-            func.count(scope.c.answered_at),
-            median,
-        ).select_from(scope)
-    ).one()
-    if not postgres and answered_count >= 5:
+    if not postgres and scalars["answered"] >= 5:
         # SQLite has no percentile (development data is small): the days are read and the median taken here.
-        rows = session.execute(select(scope.c.sent_at, scope.c.answered_at).where(answered)).all()
+        rows = session.execute(
+            select(scope.c.sent_at, scope.c.answered_at).where(scope.c.answered_at.is_not(None))
+        ).all()
         median_days = statistics.median((a - s).total_seconds() / 86400 for s, a in rows)
-    return int(total), int(completed), int(answered_count), median_days
+    return _Counts(result, scalars["total"], scalars["completed"], scalars["answered"], median_days)
 
 
 # How far a referral got on its timeline: each funnel stage is a subset of the one before.
@@ -367,7 +391,7 @@ def _outcomes(session: Session, scope) -> tuple[OutcomeFigures, dict[Timepoint, 
 def followup_report(session: Session, *, municipality_codes: Sequence[str], start: date, end: date) -> Report:
     """Every figure of the follow-up for referrals sent in [start, end] to residents of these municipalities.
 
-    Eight grouped queries over one scope (the referrals of the period and place), each returning aggregates
+    Six grouped queries over one scope (the referrals of the period and place), each returning aggregates
     only: at a county's year of 100,000 referrals nothing per person is read into Python.
     """
     low, high = _bounds(start, end)
@@ -391,8 +415,14 @@ def followup_report(session: Session, *, municipality_codes: Sequence[str], star
         )
         .cte("scope")
     )
-    total, completed, answered, median_days = _totals(session, scope)
-    breakdowns = _breakdowns(session, scope)
+    counts = _counts(session, scope)
+    total, completed, answered, median_days = (
+        counts.total,
+        counts.completed,
+        counts.answered,
+        counts.median_days,
+    )
+    breakdowns = counts.breakdowns
     stages, reasons = _timeline(session, scope)
     started = max(sum(n for rank, n in stages.items() if rank >= 3), _attended(session, scope))
     outcomes, attending = _outcomes(session, scope)
