@@ -14,13 +14,21 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, union
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from app.catalogue import meeting_times
 from app.catalogue.enums import ServiceStatus, Taxonomy
-from app.catalogue.models import Location, Organisation, Schedule, Service, ServiceAtLocation, ServiceTerm
+from app.catalogue.models import (
+    Location,
+    Organisation,
+    Schedule,
+    Service,
+    ServiceArea,
+    ServiceAtLocation,
+    ServiceTerm,
+)
 from app.catalogue.overlay import ServiceOverlay
 from search.documents import SUMMARY_LIMIT, when_lines
 from search.types import (
@@ -82,6 +90,19 @@ def _term_in(taxonomy: Taxonomy, codes: Sequence[str]) -> Any:
     )
 
 
+def _municipality_counts(chunk: Sequence[uuid.UUID]) -> Any:
+    """Services by municipality, where they have a place or which they are offered to (the index's way)."""
+    pairs = union(
+        select(ServiceAtLocation.service_id, col(Location.municipality_code).label("code"))
+        .join(Location, col(Location.id) == ServiceAtLocation.location_id)
+        .where(col(ServiceAtLocation.service_id).in_(chunk)),
+        select(ServiceArea.service_id, col(ServiceArea.municipality_code).label("code")).where(
+            col(ServiceArea.service_id).in_(chunk)
+        ),
+    ).subquery()
+    return select(pairs.c.code, func.count(func.distinct(pairs.c.service_id))).group_by(pairs.c.code)
+
+
 def _location_exists(*conditions: Any) -> Any:
     return (
         select(ServiceAtLocation.id)
@@ -103,7 +124,18 @@ def _filters(query: SearchQuery) -> list[Any]:
         col(Service.status).in_([ServiceStatus.ACTIVE.value, ServiceStatus.TEMPORARILY_CLOSED.value])
     ]
     if query.municipalities:
-        conditions.append(_location_exists(col(Location.municipality_code).in_(query.municipalities)))
+        # As the engines index it (search.documents): a place in the municipality or offered to it.
+        conditions.append(
+            or_(
+                _location_exists(col(Location.municipality_code).in_(query.municipalities)),
+                select(ServiceArea.service_id)
+                .where(
+                    ServiceArea.service_id == Service.id,
+                    col(ServiceArea.municipality_code).in_(query.municipalities),
+                )
+                .exists(),
+            )
+        )
     if query.themes:
         conditions.append(_term_in(Taxonomy.THEME, query.themes))
     if query.target_groups:
@@ -203,35 +235,51 @@ def _accessibility(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, se
     return features
 
 
+def _languages(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
+    """The languages each service is offered in (a JSON list on the service)."""
+    languages: dict[uuid.UUID, set[str]] = {}
+    for start in range(0, len(ids), 500):
+        for service_id, values in session.exec(
+            select(Service.id, Service.languages).where(col(Service.id).in_(ids[start : start + 500]))
+        ):
+            languages[service_id] = set(values or ())
+    return languages
+
+
 def _python_filters(
     session: Session, query: SearchQuery, ids: list[uuid.UUID]
 ) -> tuple[list[uuid.UUID], dict[str, list[FacetValue]]]:
     """The filters and facets the tables cannot answer in SQL on both engines (schedules decide
-    weekdays and times of day; features are a JSON list): the ids that pass, and their counts."""
+    weekdays and times of day; features and languages are JSON lists): the ids that pass, and
+    their counts."""
     if not ids:
         return ids, {}
-    filtering = bool(query.weekdays or query.times_of_day or query.accessibility)
+    filtering = bool(query.weekdays or query.times_of_day or query.accessibility or query.languages)
     if not filtering and len(ids) > PYTHON_FACET_LIMIT:
         return ids, {}
     when = _when_facets(session, ids)
     features = _accessibility(session, ids)
+    languages = _languages(session, ids)
     kept = [
         i
         for i in ids
         if (not query.weekdays or set(query.weekdays) & set(when[i][0]))
         and (not query.times_of_day or set(query.times_of_day) & set(when[i][1]))
         and (not query.accessibility or set(query.accessibility) & features[i])
+        and (not query.languages or set(query.languages) & languages[i])
     ]
     counts: dict[str, dict[str, int]] = {
         Facet.WEEKDAY.value: {},
         Facet.TIME_OF_DAY.value: {},
         Facet.ACCESSIBILITY.value: {},
+        Facet.LANGUAGE.value: {},
     }
     for i in kept:
         for facet, values in (
             (Facet.WEEKDAY.value, when[i][0]),
             (Facet.TIME_OF_DAY.value, when[i][1]),
             (Facet.ACCESSIBILITY.value, sorted(features[i])),
+            (Facet.LANGUAGE.value, sorted(languages[i])),
         ):
             for value in values:
                 counts[facet][value] = counts[facet].get(value, 0) + 1
@@ -256,14 +304,7 @@ def _facets(session: Session, ids: list[uuid.UUID]) -> dict[str, list[FacetValue
                     counts[str(value)] = counts.get(str(value), 0) + count
         return [FacetValue(v, c) for v, c in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
-    facets[Facet.MUNICIPALITY] = counted(
-        lambda chunk: (
-            select(Location.municipality_code, func.count(func.distinct(ServiceAtLocation.service_id)))
-            .join(Location, col(Location.id) == ServiceAtLocation.location_id)
-            .where(col(ServiceAtLocation.service_id).in_(chunk))
-            .group_by(Location.municipality_code)
-        )
-    )
+    facets[Facet.MUNICIPALITY] = counted(_municipality_counts)
     for facet, taxonomy in (
         (Facet.THEME, Taxonomy.THEME),
         (Facet.TARGET_GROUP, Taxonomy.PTV_TARGET_GROUP),

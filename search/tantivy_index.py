@@ -231,15 +231,21 @@ class TantivyIndex:
         if path is None:
             self._index = _new_index(None)
         else:
-            path.mkdir(parents=True, exist_ok=True)
-            if not (path / "current").exists():
-                with self._writer_lock():
-                    if not (path / "current").exists():
-                        self._switch_to(self._fresh_generation())
             try:
+                path.mkdir(parents=True, exist_ok=True)
+                if not (path / "current").exists():
+                    with self._writer_lock():
+                        if not (path / "current").exists():
+                            self._switch_to(self._fresh_generation())
                 self._index = self._open_current()
             except Unavailable:
                 log.warning("search index at %s is from an older version: run `tarjotin reindex`", path)
+                self._index = None
+            except Exception as exc:
+                # Unreadable (permissions, a volume not mounted) or corrupt: the index is opened again
+                # on each search, so searches answer from the database until it can be read, and a
+                # rebuild (`tarjotin reindex`) can still replace a corrupt generation.
+                log.warning("search index at %s cannot be opened (%s)", path, type(exc).__name__)
                 self._index = None
 
     # -- generations on disk --------------------------------------------------------------------

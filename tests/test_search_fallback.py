@@ -59,3 +59,35 @@ def test_search_services_without_engine_is_degraded(session: Session) -> None:
 def test_haversine() -> None:
     # Helsinki-Lahti: 0.81° north (90.3 km) and 0.72° east at 60.6° N (39.4 km) -> 98.5 km
     assert 98.0 < haversine_km((60.1699, 24.9384), (60.9827, 25.6612)) < 99.0
+
+
+def test_the_fallback_filters_and_counts_as_the_index_does(session: Session) -> None:
+    """Found by the fault suite (tests/hardening/test_outages.py): during an index outage a
+    municipality filter missed services offered to the municipality from a place elsewhere, and a
+    language filter was ignored, so the same search gave other totals."""
+    from search.tantivy_index import TantivyIndex
+
+    heinola = make_location(session, municipality_code="111", latitude=61.2, longitude=26.03)
+    make_service(session, name_fi="Muistineuvonta", locations=(heinola,), area_municipalities=("111", "398"))
+    make_service(session, name_fi="Samtalsgrupp", locations=(heinola,), languages=["sv", "fi"])
+    make_service(session, name_fi="Kävelyryhmä", locations=(heinola,))
+    index = TantivyIndex()
+    from search.indexer import rebuild
+
+    rebuild(session, index)
+    for query in (
+        SearchQuery(municipalities=("398",)),
+        SearchQuery(languages=("sv",)),
+        SearchQuery(languages=("en",)),
+        SearchQuery(themes=("liikunta",)),
+    ):
+        engine, database = index.search(query), search_database(session, query)
+        assert database.total == engine.total, query
+        for facet in ("municipality", "language"):
+            counts = {v.value: v.count for v in database.facets.get(facet, [])}
+            assert counts == {v.value: v.count for v in engine.facets.get(facet, [])}, (query, facet)
+    assert search_database(session, SearchQuery(municipalities=("398",))).total == 1
+    assert search_database(session, SearchQuery(languages=("sv",))).total == 1
+    facets = search_database(session, SearchQuery(themes=("liikunta",))).facets
+    assert {v.value: v.count for v in facets["municipality"]} == {"111": 3, "398": 1}
+    assert {v.value: v.count for v in facets["language"]} == {"fi": 3, "sv": 1}

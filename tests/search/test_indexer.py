@@ -57,3 +57,28 @@ def test_rebuild_clears_what_it_covered(session: Session) -> None:
     index = TantivyIndex()
     assert rebuild(session, index) == 1
     assert _queued(session) == 0
+
+
+def test_a_corrupt_index_on_disk_opens_degraded_recovers_and_can_be_rebuilt(
+    session: Session, tmp_path
+) -> None:
+    """Found by the fault suite (tests/hardening/test_outages.py): a server or `tarjotin reindex`
+    started on a corrupt index raised while opening it, so the server ran without search for good
+    (not even a rebuild could replace the broken generation)."""
+    import os
+
+    make_service(session, name_fi="Vesijumppa")
+    path = tmp_path / "index"
+    rebuild(session, TantivyIndex(path))
+    meta = path / os.readlink(path / "current") / "meta.json"
+    good = meta.read_bytes()
+    meta.write_bytes(b"{not json")
+    index = TantivyIndex(path)  # opens
+    assert not index.health()
+    with pytest.raises(Unavailable):
+        index.search(SearchQuery(q="vesijumppa"))
+    meta.write_bytes(good)  # repaired underneath: answers again, no restart
+    assert index.health() and index.search(SearchQuery(q="vesijumppa")).total == 1
+    meta.write_bytes(b"{not json")
+    assert rebuild(session, TantivyIndex(path)) == 1  # a rebuild replaces the corrupt generation
+    assert index.search(SearchQuery(q="vesijumppa")).total == 1

@@ -77,6 +77,23 @@ def test_ready_when_the_database_answers_whatever_search_does(client: TestClient
     assert client.get("/readyz").json()["checks"]["search"] == "not configured"
 
 
+def test_readiness_commits_before_it_answers(app, session) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fault suite (tests/hardening/test_outages.py): /readyz committed after its answer,
+    so a database lost in between broke the request (an ERROR with a traceback, the connection dropped)."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.db import get_session
+
+    def lost_at_commit():  # type: ignore[no-untyped-def]
+        yield session
+        raise OperationalError("COMMIT", {}, ConnectionResetError("server closed the connection"))
+
+    app.dependency_overrides[get_session] = lost_at_commit
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["error"] == "unavailable"
+
+
 @pytest.mark.parametrize(
     "url",
     # Nothing listens on port 9; a directory cannot be opened as an SQLite file.

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlmodel import Session
 
-from app.db import get_session
 from search.catch_up import pending_changes
+from web.deps import SessionDep
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -24,7 +23,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "the database does not answer"}})
-def readyz(request: Request, session: Annotated[Session, Depends(get_session)]) -> JSONResponse:
+def readyz(request: Request, session: SessionDep) -> JSONResponse:
     """Ready to serve: the database answers. The search engine's state is in the body only.
 
     Search answers from the database while its engine is down (degraded), so a replica whose engine
