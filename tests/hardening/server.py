@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +36,25 @@ def tarjotin(*args: str, env: dict[str, str], timeout: float = 300) -> subproces
     )
 
 
-def start(*args: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """A `tarjotin` command in its own process group (so a kill reaches its children too)."""
+def start(*args: str, env: dict[str, str], log: Path, wrapper: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    """A `tarjotin` command in its own process group (so a kill reaches its children too).
+
+    `wrapper` runs it through another command (e.g. `UNPRIVILEGED`)."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [TARJOTIN, *args], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [*wrapper, TARJOTIN, *args],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+
+
+# Root reads any file whatever its mode; without these two capabilities a test's chmod holds for it too.
+UNPRIVILEGED: tuple[str, ...] = (
+    ("setpriv", "--bounding-set=-dac_override,-dac_read_search") if os.geteuid() == 0 else ()
+)
 
 
 def kill(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
@@ -58,10 +71,10 @@ class Served:
 
 
 @contextlib.contextmanager
-def served(env: dict[str, str], log: Path) -> Iterator[Served]:
+def served(env: dict[str, str], log: Path, wrapper: Sequence[str] = ()) -> Iterator[Served]:
     """`tarjotin serve` on a free loopback port until the block ends (SIGTERM, then SIGKILL)."""
     port = free_port()
-    process = start("serve", "--host", "127.0.0.1", "--port", str(port), env=env, log=log)
+    process = start("serve", "--host", "127.0.0.1", "--port", str(port), env=env, log=log, wrapper=wrapper)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

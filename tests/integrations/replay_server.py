@@ -2,7 +2,9 @@
 
 Paging as the API does it: `?page=N` from 1, `pageCount` in every page, a page past the end is empty;
 `list?guids=` answers with the items it knows among the ids asked. Faults are matched on a substring of
-the request's path and query and fire a set number of times.
+the request's path and query and fire a set number of times. The items can come from recorded pages
+(`ReplayApi.recorded`, e.g. demo/ptv-v11); `delay` and `gate` slow or hold every answer, so a test can
+act (kill the client, start a second one) while a crawl is under way.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -37,6 +40,32 @@ class ReplayApi:
     requests: list[str] = field(default_factory=list)
     timeout_sleep: float = 1.0
     archived: list[str] = field(default_factory=list)  # service ids archived "since" any date
+    delay: float = 0.0  # seconds every answer waits (a slow source)
+    gate: threading.Event = field(default_factory=lambda: _opened(threading.Event()))  # cleared: hold
+
+    @classmethod
+    def recorded(
+        cls, directory: Path, municipalities: Iterable[str] | None = None, **options: Any
+    ) -> ReplayApi:
+        """The items of recorded v11 pages in the --from-dir naming (Service_398_page1.json, ...);
+        services and channels of `municipalities` only (default all), organisations all."""
+        wanted = set(municipalities) if municipalities is not None else None
+        by_kind: dict[str, dict[str, list[dict[str, Any]]]] = {"Service": {}, "ServiceChannel": {}}
+        for path in sorted(directory.glob("*_page*.json")):
+            kind, code, _page = path.stem.split("_")
+            if kind in by_kind and (wanted is None or code in wanted):
+                by_kind[kind].setdefault(code, []).extend(json.loads(path.read_bytes())["itemList"])
+        organisations = [
+            item
+            for path in sorted(directory.glob("Organization_*.json"))
+            for item in json.loads(path.read_bytes())
+        ]
+        return cls(
+            services=by_kind["Service"],
+            channels=by_kind["ServiceChannel"],
+            organisations=organisations,
+            **options,
+        )
 
     def fault_for(self, target: str) -> Fault | None:
         for fault in self.faults:
@@ -95,6 +124,11 @@ class ReplayApi:
         return 404, {"message": "no such endpoint"}
 
 
+def _opened(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
+
+
 def _handler(api: ReplayApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -114,6 +148,9 @@ def _handler(api: ReplayApi) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             url = urlparse(self.path)
             target = f"{url.path}?{unquote(url.query)}"
+            api.gate.wait(timeout=120)
+            if api.delay:
+                time.sleep(api.delay)
             api.requests.append(target)
             fault = api.fault_for(target)
             if fault is not None:
