@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue.models import Organisation, Service
+from app.timeutil import HELSINKI
 from referrals.errors import ReferralNotFound
 from referrals.models import Attendance, Consent, FollowUp, Referral, ReferralEvent, ReferralTarget
 from referrals.policy import COORDINATOR_ROLE, PROVIDER_ROLES, visible_to
@@ -108,10 +109,11 @@ def _filtered(actor: Actor, filters: ReferralFilter) -> list[ColumnElement[bool]
         where.append(col(Referral.status).in_(OPEN))
     if filters.kind is not None:
         where.append(col(Referral.kind) == filters.kind)
+    # Days as in Finland (created_at is stored in UTC and compares only with aware times).
     if filters.created_from is not None:
-        where.append(col(Referral.created_at) >= datetime.combine(filters.created_from, datetime.min.time()))
+        where.append(col(Referral.created_at) >= datetime.combine(filters.created_from, time.min, HELSINKI))
     if filters.created_to is not None:
-        where.append(col(Referral.created_at) < datetime.combine(filters.created_to, datetime.max.time()))
+        where.append(col(Referral.created_at) <= datetime.combine(filters.created_to, time.max, HELSINKI))
     if filters.overdue_on is not None:
         where.append(col(Referral.status).in_(UNANSWERED))
         where.append(col(Referral.respond_by) < filters.overdue_on)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -171,6 +172,15 @@ def _respond(
     return _page_renderer(request, status, message)
 
 
+def _refusal_before_input(request: Request) -> SignInRequired | None:
+    from web.auth.actor import current_actor, needs_sign_in, sign_in_required
+
+    route = request.scope.get("route")
+    if route is None or not needs_sign_in(route) or current_actor(request) is not None:
+        return None
+    return sign_in_required(request)
+
+
 SIGN_IN_PATH = "/staff/sign-in"
 WAITING_PATH = "/staff/waiting"
 
@@ -222,6 +232,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI reads a request's body before it asks who the caller is: a caller without
+        # credentials is refused first, as for a valid request, and learns nothing of what is accepted.
+        refusal = await run_in_threadpool(_refusal_before_input, request)
+        if refusal is not None:
+            return _staff_error(request, refusal) or _respond(request, 401, refusal.code, refusal.message)
         locale = negotiate_locale(request)
         if not wants_json(request) and any(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors()):
             # A page address that cannot exist (/fi/services/abc) is a page not found.
@@ -232,6 +247,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:  # a body that cannot be read at all: as for a validation error
+            refusal = await run_in_threadpool(_refusal_before_input, request)
+            if refusal is not None:
+                return _staff_error(request, refusal) or _respond(request, 401, refusal.code, refusal.message)
         locale = negotiate_locale(request)
         if exc.status_code == 404:
             message = gettext(locale, "The page or resource was not found.")

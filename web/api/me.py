@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.accounts.actor import Actor
 from app.accounts.models import Unit
 from app.catalogue.models import Organisation
-from web.api.schemas import ErrorOut
+from web.api.schemas import SIGN_IN_ERRORS
 from web.auth import ActorDep
 from web.deps import SessionDep
 
@@ -66,7 +66,7 @@ def me_from_actor(session: Session, actor: Actor) -> MeOut:
 @router.get(
     "/me",
     response_model=MeOut,
-    responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 429: {"model": ErrorOut}},
+    responses=SIGN_IN_ERRORS,
 )
 def me(actor: ActorDep, session: SessionDep) -> MeOut:
     """The caller: a signed-in person (session cookie) or an API client (`Authorization: Bearer`)."""

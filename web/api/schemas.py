@@ -183,6 +183,18 @@ class ErrorOut(BaseModel):
     details: list[dict[str, str]] | None = None
 
 
+# What every operation behind sign-in may answer before its own work (web.auth.ActorDep): in its
+# OpenAPI description, so that clients and the schema tests (tests/hardening/test_api_schema.py) know.
+SIGN_IN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": ErrorOut,
+        "description": "Not signed in, or the bearer token is not valid (WWW-Authenticate).",
+    },
+    403: {"model": ErrorOut, "description": "Signed in, but without access to this."},
+    429: {"model": ErrorOut, "description": "Too many requests from this API client (Retry-After)."},
+}
+
+
 # Characters of a summary in a list (as synced summaries are capped, integrations/caps.py).
 LIST_SUMMARY_LIMIT = 1000
 

@@ -96,15 +96,20 @@ def current_actor(request: Request, session: Session | None = None) -> Actor | N
         return resolve_actor(request, own)
 
 
+def sign_in_required(request: Request) -> SignInRequired:
+    """The refusal of a request without valid credentials (a bearer token, if sent, was not valid)."""
+    if bearer_token(request) is not None:
+        return SignInRequired(
+            N_("The bearer token is not valid, or it has expired or been revoked."), code="invalid_token"
+        )
+    return SignInRequired(N_("Please sign in to continue."))
+
+
 def require_signed_in(request: Request, session: SessionDep) -> Actor:
     """Anyone signed in, with or without roles (the "waiting for access" page takes this)."""
     actor = resolve_actor(request, session)
     if actor is None:
-        if bearer_token(request) is not None:
-            raise SignInRequired(
-                N_("The bearer token is not valid, or it has expired or been revoked."), code="invalid_token"
-            )
-        raise SignInRequired(N_("Please sign in to continue."))
+        raise sign_in_required(request)
     if actor.kind is ActorKind.API_CLIENT:
         retry_after = ratelimit.hit(_settings(request).api_rate_limit, actor.id)
         if retry_after is not None:
@@ -132,3 +137,14 @@ def require_admin_actor(actor: ActorDep) -> Actor:
 
 
 AdminDep = Annotated[Actor, Depends(require_admin_actor)]
+
+
+def needs_sign_in(route: object) -> bool:
+    """Whether a route takes the signed-in caller (ActorDep, AdminDep, SignedInDep), at any depth."""
+    stack = list(getattr(getattr(route, "dependant", None), "dependencies", ()))
+    while stack:
+        dependant = stack.pop()
+        if dependant.call is require_signed_in:
+            return True
+        stack.extend(dependant.dependencies)
+    return False

@@ -28,6 +28,7 @@ from app.errors import InvalidInput, PermissionDenied
 from app.settings import get_settings
 from app.timeutil import utcnow
 from referrals.followup import Report, analyst_municipalities, followup_report
+from web.api.schemas import SIGN_IN_ERRORS, ErrorOut
 from web.auth import ActorDep
 from web.deps import SessionDep
 from web.followup.views import FUNNEL_LABELS, Row, bars, month_label, report_rows
@@ -36,7 +37,13 @@ from web.staff.templating import render_staff
 
 pages = APIRouter(prefix="/staff", include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["follow-up"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **SIGN_IN_ERRORS,
+    403: {"model": ErrorOut, "description": "Not an analyst, or not of this municipality or county."},
+    422: {"model": ErrorOut, "description": "A parameter is not valid."},
+}
 MAX_YEARS = 5
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MunicipalityQuery = Annotated[
     str | None, Query(pattern=r"^\d{3}$", description="A municipality's three-digit code, e.g. 398")
@@ -44,8 +51,15 @@ MunicipalityQuery = Annotated[
 CountyQuery = Annotated[
     str | None, Query(pattern=r"^\d{2}$", description="A wellbeing services county's two-digit code, e.g. 09")
 ]
-FromQuery = Annotated[date | None, Query(alias="from", description="First day (default: a year ago)")]
-ToQuery = Annotated[date | None, Query(alias="to", description="Last day (default: today)")]
+# Referrals began in this century: bounds keep date arithmetic (a year before `to`) inside the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+FromQuery = Annotated[
+    date | None,
+    Query(alias="from", ge=EARLIEST, le=LATEST, description="First day (default: a year ago)"),
+]
+ToQuery = Annotated[
+    date | None, Query(alias="to", ge=EARLIEST, le=LATEST, description="Last day (default: today)")
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,7 +180,9 @@ def _as_json(report: Report) -> dict[str, Any]:
     return body
 
 
-@api.get("/followup", summary="Follow-up figures of referrals (aggregates, small counts hidden)")
+@api.get(
+    "/followup", summary="Follow-up figures of referrals (aggregates, small counts hidden)", responses=ERRORS
+)
 def followup_json(
     actor: ActorDep,
     session: SessionDep,
@@ -179,7 +195,12 @@ def followup_json(
     return JSONResponse(_as_json(_report(session, scope)))
 
 
-@api.get("/followup.csv", summary="The follow-up figures as CSV (one figure a row)")
+@api.get(
+    "/followup.csv",
+    summary="The follow-up figures as CSV (one figure a row)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS},
+)
 def followup_csv(
     request: Request,
     actor: ActorDep,
@@ -215,7 +236,12 @@ def followup_csv(
     )
 
 
-@api.get("/followup.xlsx", summary="The follow-up figures as an Excel workbook")
+@api.get(
+    "/followup.xlsx",
+    summary="The follow-up figures as an Excel workbook",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}, **ERRORS},
+)
 def followup_xlsx(
     request: Request,
     actor: ActorDep,
@@ -253,6 +279,6 @@ def followup_xlsx(
     workbook.close()
     return Response(
         buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="{_filename(scope, "xlsx")}"'},
     )

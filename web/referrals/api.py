@@ -19,7 +19,7 @@ from referrals.errors import ReferralNotFound
 from referrals.links import resident_path
 from referrals.service import ConsentInput, ExercisePlan, FieldErrors, ReferralInput, ResidentInput
 from referrals.status import Action, ReferralKind, ReferralStatus
-from web.api.schemas import ErrorOut
+from web.api.schemas import SIGN_IN_ERRORS, ErrorOut
 from web.auth import ActorDep
 from web.deps import SessionDep
 from web.i18n import gettext, negotiate_locale
@@ -28,8 +28,11 @@ from web.referrals.schemas import IssuedOut, ReferralIn, ReferralOut, ReferralPa
 from web.referrals.views import action_for, detail, referral_out, summary_out
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
+# Referrals began in this century; the bounds keep a day's start and end inside the calendar.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Not signed in, or the bearer token is not valid."},
+    **SIGN_IN_ERRORS,
+    400: {"model": ErrorOut, "description": "The body could not be read (it is not UTF-8 text)."},
     403: {"model": ErrorOut, "description": "Your relation to the referral does not allow this."},
     404: {"model": ErrorOut, "description": "No such referral, or it is not yours to see."},
     409: {"model": ErrorOut, "description": "Stale version, or not allowed in the present state."},
@@ -130,8 +133,12 @@ def list_referrals(
     view: Annotated[
         queries.ListView, Query(description="all, mine (issued by me), unit (my units'), inbox (to me)")
     ] = queries.ListView.ALL,
-    created_from: date | None = None,
-    created_to: date | None = None,
+    created_from: Annotated[
+        date | None, Query(ge=EARLIEST, le=LATEST, description="Created on or after")
+    ] = None,
+    created_to: Annotated[
+        date | None, Query(ge=EARLIEST, le=LATEST, description="Created on or before")
+    ] = None,
     overdue: Annotated[bool, Query(description="Only unanswered referrals past their deadline.")] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
