@@ -8,11 +8,12 @@ information, a name or a reason: only that something happened, and a link.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from types import MappingProxyType
 from typing import Protocol
@@ -242,8 +243,12 @@ class SmsSender(Protocol):
     def send_sms(self, to: str, text: str) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SmtpEmailSender:
+    """E-mail over SMTP. One connection serves a run of notices (connect, TLS and login once, not once an
+    e-mail: that was most of a tick's time at 100,000 referrals); `close()` ends it. A kept connection the
+    server has dropped meanwhile is opened again once."""
+
     host: str
     port: int
     sender: str
@@ -251,6 +256,19 @@ class SmtpEmailSender:
     password: str | None = None
     starttls: bool = False
     timeout: float = 30.0
+    _smtp: smtplib.SMTP | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _connect(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
     def send_email(self, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
@@ -258,12 +276,24 @@ class SmtpEmailSender:
         message["To"] = to
         message["Subject"] = subject
         message.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+        if self._smtp is not None:
+            try:
+                self._smtp.send_message(message)
+                return
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self._smtp = None  # dropped while kept: the message did not go; a new connection below
+        self._smtp = self._connect()
+        try:
+            self._smtp.send_message(message)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
 
 
 class LogEmailSender:
@@ -412,12 +442,18 @@ def dispatch_pending(
     counts: dict[str, int] = {}
     with sessions() as session:
         ids = pending_notice_ids(session, limit=limit)
-    for notice_id in ids:
-        with sessions() as session:
-            result = send_notice(session, notice_id, senders=senders, link_for=link_for)
-            session.commit()
-        key = result.split(":", 1)[0]
-        counts[key] = counts.get(key, 0) + 1
+    try:
+        for notice_id in ids:
+            with sessions() as session:
+                result = send_notice(session, notice_id, senders=senders, link_for=link_for)
+                session.commit()
+            key = result.split(":", 1)[0]
+            counts[key] = counts.get(key, 0) + 1
+    finally:
+        for sender in (senders.email, senders.sms):
+            close = getattr(sender, "close", None)  # a kept connection (SMTP) ends with the run
+            if callable(close):
+                close()
     return counts
 
 

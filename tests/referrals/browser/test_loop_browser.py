@@ -31,11 +31,10 @@ from sqlmodel import Session, select
 from app.accounts.demo import seed_demo_staff
 from app.catalogue.codes import load_code_tables
 from app.catalogue.models import Organisation
-from app.db import make_engine
 from app.i18n import gettext
 from app.settings import Settings
 from referrals.fields import NEED_LABELS, REASON_LABELS
-from tests.conftest import run_migrations
+from tests.conftest import _postgres_engine, run_migrations
 from tests.factories import make_location, make_service
 from tests.servers import free_port, require
 from tests.staff.browser.test_oidc_sign_in import (
@@ -107,7 +106,11 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     app_port, idp_port, smtp_port = free_port(), free_port(), free_port()
     app_url, issuer = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{idp_port}"
     data_dir = tmp_path_factory.mktemp("referral-loop")
-    engine = make_engine(f"sqlite:///{data_dir / 'tarjotin.sqlite3'}")
+    # PostgreSQL, as in production: on SQLite a page read racing the notices being marked sent after the
+    # previous request cannot upgrade its read snapshot ("database is locked", a 503).
+    databases = _postgres_engine("referral_loop")
+    engine = next(databases)
+    database_url = engine.url.render_as_string(hide_password=False)
     run_migrations(engine)
     with Session(engine) as session:
         load_code_tables(session)
@@ -128,7 +131,6 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
                 weekly=weekly,
             )
         session.commit()
-    engine.dispose()
 
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
@@ -148,6 +150,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("SEARCH_INDEX_DIR", "DATABASE_URL")},
         "DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
         "ENVIRONMENT": "development",
         "MEILISEARCH_URL": "",
         "BASE_URL": app_url,
@@ -188,6 +191,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
         _stop(app)
         _stop(provider)
         smtp.stop()
+        next(databases, None)  # resumed after its yield, it drops the throw-away database
 
 
 @pytest.fixture
