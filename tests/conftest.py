@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
@@ -23,6 +24,15 @@ from app.catalogue.codes import load_code_tables
 from app.db import get_session, make_engine, normalise_url
 from app.settings import Settings
 from tests.servers import require
+
+# Property tests check behaviour, not speed: on a busy 2-core CI machine Hypothesis's timing checks
+# (slow input generation, per-example deadline) fail runs whose every example passed.
+settings.register_profile(
+    "shared-machine",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.load_profile("shared-machine")
 
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
