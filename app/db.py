@@ -50,7 +50,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # BEGIN IMMEDIATE takes the write lock at once (waiting up to busy_timeout): a deferred transaction
+    # that has read and then writes after another connection committed cannot upgrade its snapshot, and
+    # SQLite fails it at once ("database is locked") without waiting. See begin_for_write.
+    immediate = connection.get_execution_options().get(_SQLITE_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_SQLITE_IMMEDIATE = "tarjotin_sqlite_immediate"
+
+
+def begin_for_write(session: Session) -> None:
+    """Start the session's transaction ready to write: on SQLite with the write lock, elsewhere as usual.
+
+    For a unit of work that reads and then writes while other processes or threads write too (a staff
+    page that logs its read in the access log while the notices of the previous request are marked sent).
+    Does nothing when the session's transaction has already begun.
+    """
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={_SQLITE_IMMEDIATE: True})
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
@@ -27,12 +27,12 @@ from tests.servers import require
 
 # Property tests check behaviour, not speed: on a busy 2-core CI machine Hypothesis's timing checks
 # (slow input generation, per-example deadline) fail runs whose every example passed.
-settings.register_profile(
+hypothesis.settings.register_profile(
     "shared-machine",
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.filter_too_much],
 )
-settings.load_profile("shared-machine")
+hypothesis.settings.load_profile("shared-machine")
 
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -15,8 +15,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
+from web.cookies import SESSION_COOKIE
 
-SESSION_COOKIES = (b"tarjotin_session",)
+SESSION_COOKIES = (SESSION_COOKIE.encode(),)
 
 
 def _origin(url: str) -> str | None:

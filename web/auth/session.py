@@ -14,8 +14,8 @@ from typing import Any
 from starlette.requests import Request
 
 from app.settings import Settings
+from web.cookies import SESSION_COOKIE as SESSION_COOKIE
 
-SESSION_COOKIE = "tarjotin_session"
 _KEY = "staff"
 # How often the "last seen" time is rewritten (the idle timeout does not need second precision).
 _SEEN_RESOLUTION_SECONDS = 15
