@@ -151,6 +151,11 @@ def main(argv: list[str]) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument(
+        "--database",
+        default=DB_NAME,
+        help="the PostgreSQL database to build or reuse (another name keeps parallel runs apart)",
+    )
     parser.add_argument("--rounds", type=int, default=20, help="passes over the query mix")
     parser.add_argument("--reuse", action="store_true", help="reuse the database and index if present")
     args = parser.parse_args(argv)
@@ -164,7 +169,7 @@ def main(argv: list[str]) -> None:
     from bench.search_data import prepare_database
     from tarjotin.asgi import create_app
 
-    url, _reused = prepare_database(DB_NAME, args.services, args.reuse)
+    url, _reused = prepare_database(args.database, args.services, args.reuse)
     build_index(url, args.reuse)
     with tempfile.TemporaryDirectory() as data_dir:
         # The request sessions come from the process-wide settings (app.db): set them, not just the app's.

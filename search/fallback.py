@@ -12,14 +12,16 @@ import math
 import re
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, union
+from sqlalchemy import String, and_, case, func, literal, or_, type_coerce, union, union_all
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from app.catalogue import meeting_times
 from app.catalogue.enums import ServiceStatus, Taxonomy
+from app.catalogue.meeting_times import ScheduleLike
 from app.catalogue.models import (
     Location,
     Organisation,
@@ -90,19 +92,6 @@ def _term_in(taxonomy: Taxonomy, codes: Sequence[str]) -> Any:
     )
 
 
-def _municipality_counts(chunk: Sequence[uuid.UUID]) -> Any:
-    """Services by municipality, where they have a place or which they are offered to (the index's way)."""
-    pairs = union(
-        select(ServiceAtLocation.service_id, col(Location.municipality_code).label("code"))
-        .join(Location, col(Location.id) == ServiceAtLocation.location_id)
-        .where(col(ServiceAtLocation.service_id).in_(chunk)),
-        select(ServiceArea.service_id, col(ServiceArea.municipality_code).label("code")).where(
-            col(ServiceArea.service_id).in_(chunk)
-        ),
-    ).subquery()
-    return select(pairs.c.code, func.count(func.distinct(pairs.c.service_id))).group_by(pairs.c.code)
-
-
 def _location_exists(*conditions: Any) -> Any:
     return (
         select(ServiceAtLocation.id)
@@ -163,16 +152,40 @@ def _filters(query: SearchQuery) -> list[Any]:
     return conditions
 
 
-def _matching_ids(session: Session, conditions: list[Any]) -> list[uuid.UUID]:
-    name = func.lower(func.coalesce(Service.name_fi, Service.name_sv, Service.name_en))
-    return list(session.exec(select(Service.id).where(*conditions).order_by(name, col(Service.id))).all())
+def _name_order() -> list[Any]:
+    return [func.lower(func.coalesce(Service.name_fi, Service.name_sv, Service.name_en)), col(Service.id)]
 
 
-def _distances(session: Session, ids: list[uuid.UUID], point: tuple[float, float]) -> dict[uuid.UUID, float]:
+def _matching_ids(session: Session, conditions: list[Any], limit: int | None = None) -> list[uuid.UUID]:
+    statement = select(Service.id).where(*conditions).order_by(*_name_order())
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.exec(statement).all())
+
+
+def _around(point: tuple[float, float], radius_km: float) -> list[Any]:
+    """A latitude/longitude box around the circle (a little larger): places outside it are farther
+    than radius_km, so SQL leaves them out before haversine_km measures the rest exactly."""
+    lat, lon = point
+    angle = radius_km / EARTH_RADIUS_KM * 1.001 + 1e-9  # radians, with room for rounding
+    dlat = math.degrees(angle)
+    conditions = [col(Location.latitude).between(lat - dlat, lat + dlat)]
+    if abs(lat) + dlat < 89.0 and angle < math.pi / 2:
+        dlon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(abs(lat) + dlat)))))
+        if lon - dlon >= -180.0 and lon + dlon <= 180.0:
+            conditions.append(col(Location.longitude).between(lon - dlon, lon + dlon))
+    return conditions
+
+
+def _distances(session: Session, matched: Select[Any], point: tuple[float, float]) -> dict[uuid.UUID, float]:
     rows = session.exec(
         select(ServiceAtLocation.service_id, Location.latitude, Location.longitude)
         .join(Location, col(Location.id) == ServiceAtLocation.location_id)
-        .where(col(ServiceAtLocation.service_id).in_(ids), col(Location.latitude).is_not(None))
+        .where(
+            col(ServiceAtLocation.service_id).in_(matched),
+            col(Location.latitude).is_not(None),
+            col(Location.longitude).is_not(None),
+        )
     ).all()
     nearest: dict[uuid.UUID, float] = {}
     for service_id, lat, lon in rows:
@@ -189,10 +202,32 @@ def _distances(session: Session, ids: list[uuid.UUID], point: tuple[float, float
 PYTHON_FACET_LIMIT = 5000
 
 
+# What meeting_times.when_facets reads of a schedule: selected as plain rows, not ORM objects
+# (building thousands of Schedule objects was most of a degraded search's time).
+_SCHEDULE_COLUMNS = [
+    col(getattr(Schedule, name))
+    for name in (
+        "kind",
+        "byday",
+        "opens_at",
+        "closes_at",
+        "closes_next_day",
+        "valid_from",
+        "valid_to",
+        "closed",
+        "by_appointment",
+        "rrule",
+        "dtstart",
+        "until",
+        "exdates",
+    )
+]
+
+
 @dataclasses.dataclass
 class _When:
-    meetings: list[Schedule] = dataclasses.field(default_factory=list)
-    hours: list[Schedule] = dataclasses.field(default_factory=list)
+    meetings: list[ScheduleLike] = dataclasses.field(default_factory=list)
+    hours: list[ScheduleLike] = dataclasses.field(default_factory=list)
 
 
 def _when_facets(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[list[str], list[str]]]:
@@ -201,24 +236,24 @@ def _when_facets(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tupl
     rows: dict[uuid.UUID, _When] = {i: _When() for i in ids}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for schedule in session.exec(select(Schedule).where(col(Schedule.service_id).in_(chunk))):
-            assert schedule.service_id is not None
-            rows[schedule.service_id].meetings.append(schedule)
-            rows[schedule.service_id].hours.append(schedule)
+        own = select(col(Schedule.service_id), *_SCHEDULE_COLUMNS).where(col(Schedule.service_id).in_(chunk))
+        for row in session.execute(own):
+            rows[row[0]].meetings.append(cast(ScheduleLike, row))
+            rows[row[0]].hours.append(cast(ScheduleLike, row))
         at_place = (
-            select(ServiceAtLocation.service_id, Schedule)
+            select(col(ServiceAtLocation.service_id), *_SCHEDULE_COLUMNS)
             .join(Schedule, col(Schedule.service_at_location_id) == ServiceAtLocation.id)
             .where(col(ServiceAtLocation.service_id).in_(chunk))
         )
-        for service_id, schedule in session.exec(at_place):
-            rows[service_id].meetings.append(schedule)
+        for row in session.execute(at_place):
+            rows[row[0]].meetings.append(cast(ScheduleLike, row))
         of_place = (
-            select(ServiceAtLocation.service_id, Schedule)
+            select(col(ServiceAtLocation.service_id), *_SCHEDULE_COLUMNS)
             .join(Schedule, col(Schedule.location_id) == ServiceAtLocation.location_id)
             .where(col(ServiceAtLocation.service_id).in_(chunk))
         )
-        for service_id, schedule in session.exec(of_place):
-            rows[service_id].hours.append(schedule)
+        for row in session.execute(of_place):
+            rows[row[0]].hours.append(cast(ScheduleLike, row))
     return {i: meeting_times.when_facets(w.meetings, w.hours) for i, w in rows.items()}
 
 
@@ -246,6 +281,11 @@ def _languages(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[st
     return languages
 
 
+def _python_filtering(query: SearchQuery) -> bool:
+    """Whether a filter only Python can apply is chosen (schedules, features, languages)."""
+    return bool(query.weekdays or query.times_of_day or query.accessibility or query.languages)
+
+
 def _python_filters(
     session: Session, query: SearchQuery, ids: list[uuid.UUID]
 ) -> tuple[list[uuid.UUID], dict[str, list[FacetValue]]]:
@@ -254,7 +294,7 @@ def _python_filters(
     their counts."""
     if not ids:
         return ids, {}
-    filtering = bool(query.weekdays or query.times_of_day or query.accessibility or query.languages)
+    filtering = _python_filtering(query)
     if not filtering and len(ids) > PYTHON_FACET_LIMIT:
         return ids, {}
     when = _when_facets(session, ids)
@@ -290,67 +330,112 @@ def _python_filters(
     }
 
 
-def _facets(session: Session, ids: list[uuid.UUID]) -> dict[str, list[FacetValue]]:
-    if not ids:
-        return {}
-    facets: dict[str, list[FacetValue]] = {}
+_TERM_FACETS = {
+    Taxonomy.THEME.value: Facet.THEME,
+    Taxonomy.PTV_TARGET_GROUP.value: Facet.TARGET_GROUP,
+    Taxonomy.FORMAT.value: Facet.FORMAT,
+}
+# In this order in the result, as the engines give them.
+_SQL_FACETS = (
+    Facet.MUNICIPALITY,
+    Facet.THEME,
+    Facet.TARGET_GROUP,
+    Facet.FORMAT,
+    Facet.FREE,
+    Facet.CAPACITY,
+    Facet.REFERRALS,
+    Facet.PROVIDER_KIND,
+)
 
-    # Chunk the id list: SQLite limits bound parameters per statement.
-    def counted(statement_for: Any) -> list[FacetValue]:
-        counts: dict[str, int] = {}
-        for start in range(0, len(ids), 500):
-            for value, count in session.exec(statement_for(ids[start : start + 500])).all():
-                if value is not None:
-                    counts[str(value)] = counts.get(str(value), 0) + count
-        return [FacetValue(v, c) for v, c in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
-    facets[Facet.MUNICIPALITY] = counted(_municipality_counts)
-    for facet, taxonomy in (
-        (Facet.THEME, Taxonomy.THEME),
-        (Facet.TARGET_GROUP, Taxonomy.PTV_TARGET_GROUP),
-        (Facet.FORMAT, Taxonomy.FORMAT),
-    ):
-        facets[facet] = counted(
-            lambda chunk, taxonomy=taxonomy: (
-                select(ServiceTerm.code, func.count())
-                .where(col(ServiceTerm.service_id).in_(chunk), ServiceTerm.taxonomy == taxonomy.value)
-                .group_by(ServiceTerm.code)
-            )
+_TOTAL = "total"  # the row of _facet_rows that counts the matches themselves
+
+
+def _facet_rows(matched: Select[Any]) -> Any:
+    """One statement counting every SQL facet of the services `matched` selects: the matches are
+    found once (a CTE) rather than once per facet and per chunk of ids."""
+    ids = matched.cte("matched")
+    within = select(ids.c[0])
+    # Services by municipality, where they have a place or which they are offered to (the index's way).
+    places = union(
+        select(ServiceAtLocation.service_id, col(Location.municipality_code).label("code"))
+        .join(Location, col(Location.id) == ServiceAtLocation.location_id)
+        .where(col(ServiceAtLocation.service_id).in_(within)),
+        select(ServiceArea.service_id, col(ServiceArea.municipality_code).label("code")).where(
+            col(ServiceArea.service_id).in_(within)
+        ),
+    ).subquery()
+
+    def text(value: Any) -> Any:
+        return type_coerce(value, String)
+
+    return union_all(
+        select(literal(_TOTAL, String), literal("", String), func.count()).select_from(ids),
+        select(
+            literal(Facet.MUNICIPALITY.value, String),
+            text(places.c.code),
+            func.count(func.distinct(places.c.service_id)),
         )
-    facets[Facet.FREE] = counted(
-        lambda chunk: (
-            select(Service.is_free, func.count())
-            .where(col(Service.id).in_(chunk))
-            .group_by(col(Service.is_free))
+        .where(places.c.code.is_not(None))
+        .group_by(places.c.code),
+        select(text(ServiceTerm.taxonomy), text(ServiceTerm.code), func.count())
+        .where(col(ServiceTerm.service_id).in_(within), col(ServiceTerm.taxonomy).in_(list(_TERM_FACETS)))
+        .group_by(ServiceTerm.taxonomy, ServiceTerm.code),
+        select(
+            literal(Facet.FREE.value, String),
+            case((col(Service.is_free).is_(True), literal("true", String)), else_=literal("false", String)),
+            func.count(),
         )
+        .where(col(Service.id).in_(within), col(Service.is_free).is_not(None))
+        .group_by(col(Service.is_free)),
+        select(literal(Facet.CAPACITY.value, String), text(ServiceOverlay.capacity), func.count())
+        .where(col(ServiceOverlay.service_id).in_(within), col(ServiceOverlay.capacity).is_not(None))
+        .group_by(col(ServiceOverlay.capacity)),
+        select(
+            literal(Facet.REFERRALS.value, String),
+            case(
+                (col(ServiceOverlay.accepts_referrals).is_(True), literal("true", String)),
+                else_=literal("false", String),
+            ),
+            func.count(),
+        )
+        .where(col(ServiceOverlay.service_id).in_(within), col(ServiceOverlay.accepts_referrals).is_not(None))
+        .group_by(col(ServiceOverlay.accepts_referrals)),
+        select(literal(Facet.PROVIDER_KIND.value, String), text(Organisation.kind), func.count())
+        .join(Service, col(Service.organisation_id) == Organisation.id)
+        .where(col(Service.id).in_(within), col(Organisation.kind).is_not(None))
+        .group_by(Organisation.kind),
     )
-    facets[Facet.FREE] = [FacetValue(v.value.lower(), v.count) for v in facets[Facet.FREE]]
-    facets[Facet.CAPACITY] = counted(
-        lambda chunk: (
-            select(ServiceOverlay.capacity, func.count())
-            .where(col(ServiceOverlay.service_id).in_(chunk))
-            .group_by(col(ServiceOverlay.capacity))
-        )
+
+
+def _facets(
+    session: Session, matched: Select[Any] | list[uuid.UUID]
+) -> tuple[dict[str, list[FacetValue]], int]:
+    """The SQL facets and the count of the services `matched` selects, or of a list of ids (in
+    chunks: SQLite limits the parameters of a statement; the chunks do not overlap, so their counts
+    add up). A list of ids is looked up by key, not searched for again."""
+    selections = (
+        [matched]
+        if isinstance(matched, Select)
+        else [
+            select(Service.id).where(col(Service.id).in_(matched[i : i + 500]))
+            for i in range(0, len(matched), 500)
+        ]
     )
-    facets[Facet.REFERRALS] = [
-        FacetValue(v.value.lower(), v.count)
-        for v in counted(
-            lambda chunk: (
-                select(ServiceOverlay.accepts_referrals, func.count())
-                .where(col(ServiceOverlay.service_id).in_(chunk))
-                .group_by(col(ServiceOverlay.accepts_referrals))
-            )
-        )
-    ]
-    facets[Facet.PROVIDER_KIND] = counted(
-        lambda chunk: (
-            select(Organisation.kind, func.count())
-            .join(Service, col(Service.organisation_id) == Organisation.id)
-            .where(col(Service.id).in_(chunk))
-            .group_by(Organisation.kind)
-        )
-    )
-    return facets
+    counts: dict[str, dict[str, int]] = {facet.value: {} for facet in _SQL_FACETS}
+    total = 0
+    for selection in selections:
+        for name, value, count in session.execute(_facet_rows(selection)):
+            if name == _TOTAL:
+                total += count
+                continue
+            facet = str(_TERM_FACETS.get(name, name))
+            counts[facet][value] = counts[facet].get(value, 0) + count
+    facets = {
+        facet: [FacetValue(v, c) for v, c in sorted(values.items(), key=lambda item: (-item[1], item[0]))]
+        for facet, values in counts.items()
+    }
+    return facets, total
 
 
 def _snippet(service: Service, words: list[str], lang: str) -> str | None:
@@ -383,33 +468,64 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
     result = _search_database(session, query)
     for facet in chosen_facets(query):
         other = _search_database(
-            session, dataclasses.replace(without_filter(query, facet), page=1, per_page=1)
+            session, dataclasses.replace(without_filter(query, facet), page=1), items=False
         )
         if facet.value in other.facets:  # the database counts some facets only (see _facets)
             result.facets[facet.value] = other.facets[facet.value]
     return result
 
 
-def _search_database(session: Session, query: SearchQuery) -> SearchResult:
+def _search_database(session: Session, query: SearchQuery, *, items: bool = True) -> SearchResult:
+    """The matches, their facets and (with `items`) the page of hits.
+
+    The ids of every match are read only when Python must look at each one (distance, schedules,
+    accessibility features, or few enough matches to count their schedule facets); otherwise SQL
+    counts, pages and counts the facets of a large result itself."""
     words = words_of(query.q)
     filters = _filters(query)
+    if query.near is not None and query.radius_km is not None:
+        filters.append(_location_exists(*_around(query.near, query.radius_km)))
+    by_python = query.near is not None or _python_filtering(query)
+    limit = None if by_python else PYTHON_FACET_LIMIT + 1
     relaxed = False
-    ids = _matching_ids(session, [*filters, *(_word_condition(w) for w in words)])
+    conditions = [*filters, *(_word_condition(w) for w in words)]
+    ids = _matching_ids(session, conditions, limit)
     if not ids and len(words) > 1:
-        ids = _matching_ids(session, [*filters, or_(*(_word_condition(w) for w in words))])
+        conditions = [*filters, or_(*(_word_condition(w) for w in words))]
+        ids = _matching_ids(session, conditions, limit)
         relaxed = bool(ids)
-    distances: dict[uuid.UUID, float] = {}
-    if query.near is not None and ids:
-        distances = _distances(session, ids, query.near)
-        if query.radius_km is not None:
-            ids = [i for i in ids if distances.get(i, math.inf) <= query.radius_km]
-        if query.sort is Sort.DISTANCE or query.radius_km is not None:
-            ids.sort(key=lambda i: distances.get(i, math.inf))
-    ids, python_facets = _python_filters(session, query, ids)
-    facets = _facets(session, ids)
-    facets.update(python_facets)
+    matched = select(Service.id).where(*conditions)
     start = (query.page - 1) * query.per_page
-    page_ids = ids[start : start + query.per_page]
+    distances: dict[uuid.UUID, float] = {}
+    if not by_python and len(ids) > PYTHON_FACET_LIMIT:
+        # A large result: counted and faceted in SQL, in one more pass over the matches (the
+        # schedule and accessibility facets are left uncounted: see PYTHON_FACET_LIMIT). The first
+        # ids in name order are at hand; a page beyond them is read on its own.
+        facets, total = _facets(session, matched)
+        if not items:
+            page_ids = []
+        elif start + query.per_page <= len(ids):
+            page_ids = ids[start : start + query.per_page]
+        else:
+            page_ids = list(
+                session.exec(matched.order_by(*_name_order()).offset(start).limit(query.per_page)).all()
+            )
+    else:
+        if query.near is not None and ids:
+            distances = _distances(session, matched, query.near)
+            if query.radius_km is not None:
+                ids = [i for i in ids if distances.get(i, math.inf) <= query.radius_km]
+            if query.sort is Sort.DISTANCE or query.radius_km is not None:
+                ids.sort(key=lambda i: distances.get(i, math.inf))
+        ids, python_facets = _python_filters(session, query, ids)
+        facets = _facets(session, ids)[0] if ids else {}
+        facets.update(python_facets)
+        total = len(ids)
+        page_ids = ids[start : start + query.per_page] if items else []
+    if not items:
+        return SearchResult(
+            items=[], total=total, facets=facets, page=query.page, per_page=query.per_page, relaxed=relaxed
+        )
     services = {
         s.id: s
         for s in session.exec(
@@ -428,12 +544,12 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
         o.service_id: o
         for o in session.exec(select(ServiceOverlay).where(col(ServiceOverlay.service_id).in_(page_ids)))
     }
-    items = []
+    hits = []
     for service_id in page_ids:
         overlay = overlays.get(service_id)
         service = services[service_id]
         locations = [sal.location for sal in service.service_at_locations]
-        items.append(
+        hits.append(
             SearchHit(
                 id=str(service.id),
                 source=service.source,
@@ -461,8 +577,8 @@ def _search_database(session: Session, query: SearchQuery) -> SearchResult:
             )
         )
     return SearchResult(
-        items=items,
-        total=len(ids),
+        items=hits,
+        total=total,
         facets=facets,
         page=query.page,
         per_page=query.per_page,

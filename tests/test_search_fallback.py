@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
 from sqlmodel import Session
 
 from app.catalogue.enums import OrganisationKind
+from search import fallback
+from search.documents import schedule_facets
 from search.fallback import haversine_km, search_database
 from search.service import search_services
-from search.types import SearchQuery, Sort
+from search.types import SearchQuery, SearchResult, Sort
 from tests.factories import make_location, make_organisation, make_service
+from tests.search.catalogue import build_catalogue
 
 
 def test_words_filters_facets_and_distance(session: Session) -> None:
@@ -91,3 +97,92 @@ def test_the_fallback_filters_and_counts_as_the_index_does(session: Session) -> 
     facets = search_database(session, SearchQuery(themes=("liikunta",))).facets
     assert {v.value: v.count for v in facets["municipality"]} == {"111": 3, "398": 1}
     assert {v.value: v.count for v in facets["language"]} == {"fi": 3, "sv": 1}
+
+
+SQL_FACETS = (
+    "municipality",
+    "theme",
+    "target_group",
+    "format",
+    "free",
+    "capacity",
+    "referrals",
+    "provider_kind",
+)
+
+
+def _shown(result: SearchResult) -> tuple:  # type: ignore[type-arg]
+    return (
+        result.total,
+        result.relaxed,
+        [(h.id, h.distance_km, h.snippet, h.when) for h in result.items],
+        {f: [(v.value, v.count) for v in result.facets.get(f, [])] for f in SQL_FACETS},
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(),
+        SearchQuery(q="kuntosali"),
+        SearchQuery(q="vesijumppa karaoke"),
+        SearchQuery(themes=("liikunta",), per_page=2, page=2),
+        SearchQuery(municipalities=("398",), free=True),
+        SearchQuery(q="ryhmä", provider_kinds=("ngo",), per_page=1, page=3),
+        SearchQuery(q="zzqxvw"),
+    ],
+    ids=repr,
+)
+def test_a_large_result_is_counted_paged_and_faceted_in_sql_as_in_python(
+    session: Session, query: SearchQuery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above PYTHON_FACET_LIMIT matches SQL counts, pages and facets; the answer is the same."""
+    build_catalogue(session)
+    by_ids = search_database(session, query)
+    monkeypatch.setattr(fallback, "PYTHON_FACET_LIMIT", 0)
+    in_sql = search_database(session, query)
+    assert _shown(in_sql) == _shown(by_ids)
+    if by_ids.total:
+        assert by_ids.facets["weekday"]  # counted from the schedules below the limit
+        assert "weekday" not in in_sql.facets  # left uncounted above it, as documented
+
+
+@pytest.mark.parametrize(("north_km", "east_km"), [(9.9, 0), (10.1, 0), (0, 9.9), (0, 10.1), (7.1, -7.0)])
+def test_the_radius_is_measured_exactly(session: Session, north_km: float, east_km: float) -> None:
+    """SQL narrows to a box around the circle; haversine_km decides, so edges are as before."""
+    centre = (60.9827, 25.6612)
+    lat = centre[0] + north_km / 111.2
+    lon = centre[1] + east_km / (111.2 * math.cos(math.radians(centre[0])))
+    place = make_location(session, municipality_code="398", latitude=lat, longitude=lon)
+    make_service(session, name_fi="Reunalla", locations=(place,))
+    result = search_database(session, SearchQuery(near=centre, radius_km=10))
+    inside = haversine_km(centre, (lat, lon)) <= 10
+    assert [h.name["fi"] for h in result.items] == (["Reunalla"] if inside else [])
+    assert result.total == int(inside)
+
+
+def test_weekday_and_accessibility_filters_read_schedules_as_before(session: Session) -> None:
+    catalogue = build_catalogue(session)
+    for query in (
+        SearchQuery(weekdays=("TH",)),
+        SearchQuery(times_of_day=("evening",), themes=("liikunta",)),
+        SearchQuery(accessibility=("wheelchair",)),
+    ):
+        result = search_database(session, query)
+        expected = {
+            key
+            for key, service in catalogue.items()
+            if service.status in ("active", "temporarily_closed") and _passes(service, query)
+        }
+        assert {h.id for h in result.items} == {str(catalogue[k].id) for k in expected}, query
+
+
+def _passes(service, query: SearchQuery) -> bool:  # type: ignore[no-untyped-def]
+    weekdays, times = schedule_facets(service)
+    features = {f for sal in service.service_at_locations for f in sal.location.accessibility_features}
+    return (
+        (not query.weekdays or bool(set(query.weekdays) & set(weekdays)))
+        and (not query.times_of_day or bool(set(query.times_of_day) & set(times)))
+        and (not query.accessibility or bool(set(query.accessibility) & features))
+        and (not query.themes or any(t.code in query.themes for t in service.terms if t.taxonomy == "theme"))
+    )
