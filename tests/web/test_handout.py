@@ -11,13 +11,14 @@ import pytest
 import segno
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app.catalogue.enums import ContactKind, OrganisationKind
 from app.catalogue.short_links import ALPHABET, ShortLink, candidate, normalise_code, short_codes
 from search.indexer import rebuild
 from tests.factories import make_location, make_organisation, make_service
-from web.pages.handout import format_phone, title_case
+from web.pages.handout import format_phone, handouts, title_case
 
 
 def test_phone_numbers_in_national_format() -> None:
@@ -166,3 +167,24 @@ def test_post_office_on_the_service_page(
     body = client.get(f"/{lang}/services/{ids['gym']}").text
     assert f"15110 {expected}" in body, re.findall(r"15110.{0,80}", body)
     assert "LAHTI" not in body
+
+
+def test_result_cards_read_only_what_a_card_shows(session: Session) -> None:
+    """A results page's handouts (meeting times from the hits) read a fixed number of statements
+    and give the same addresses, contacts and short addresses as a whole listing's."""
+    ids = [str(i) for i in _seed(session).values()]
+    full = handouts(session, ids, "fi", "https://palvelut.example")
+    session.expunge_all()  # nothing loaded before: every column a card reads must be selected
+    statements: list[str] = []
+    bind = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", listener)
+    try:
+        cards = handouts(session, ids, "fi", "https://palvelut.example", when={i: full[i].when for i in ids})
+        assert cards == full
+    finally:
+        event.remove(bind, "before_cursor_execute", listener)
+    assert full[ids[0]].when and full[ids[0]].addresses and full[ids[0]].contacts
+    # services, their organisations, contacts, places, the places' records and contacts; short codes
+    assert len(statements) == 7, statements
+    assert not any("schedule" in s for s in statements)

@@ -175,7 +175,15 @@ def _results_context(
     labels = label_maps(session, locale, dict(codes.items()))
     hits = [views.hit_view(hit, locale, labels) for hit in result.items]
     pages = max(1, -(-result.total // result.per_page))
-    details = handouts(session, [hit.id for hit in hits], locale, base_url, with_qr=printing)
+    # The meeting times come with the hits: the handouts read only addresses and contacts.
+    details = handouts(
+        session,
+        [hit.id for hit in hits],
+        locale,
+        base_url,
+        with_qr=printing,
+        when={hit.id: hit.when for hit in hits},
+    )
     return {
         "handouts": details,
         "shortlist": _shortlist_links(locale, state, details),
