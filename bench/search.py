@@ -233,7 +233,7 @@ def serve(engine: str, url: str, workdir: Path, meili_url: str, workers: int) ->
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a busy machine starts the workers slowly
         while True:
             with contextlib.suppress(httpx.HTTPError):
                 if (
