@@ -468,14 +468,19 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
     result = _search_database(session, query)
     for facet in chosen_facets(query):
         other = _search_database(
-            session, dataclasses.replace(without_filter(query, facet), page=1), items=False
+            session, dataclasses.replace(without_filter(query, facet), page=1), items=False, only=facet
         )
         if facet.value in other.facets:  # the database counts some facets only (see _facets)
             result.facets[facet.value] = other.facets[facet.value]
     return result
 
 
-def _search_database(session: Session, query: SearchQuery, *, items: bool = True) -> SearchResult:
+_PYTHON_FACETS = (Facet.WEEKDAY, Facet.TIME_OF_DAY, Facet.ACCESSIBILITY, Facet.LANGUAGE)
+
+
+def _search_database(
+    session: Session, query: SearchQuery, *, items: bool = True, only: Facet | None = None
+) -> SearchResult:
     """The matches, their facets and (with `items`) the page of hits.
 
     The ids of every match are read only when Python must look at each one (distance, schedules,
@@ -517,7 +522,10 @@ def _search_database(session: Session, query: SearchQuery, *, items: bool = True
                 ids = [i for i in ids if distances.get(i, math.inf) <= query.radius_km]
             if query.sort is Sort.DISTANCE or query.radius_km is not None:
                 ids.sort(key=lambda i: distances.get(i, math.inf))
-        ids, python_facets = _python_filters(session, query, ids)
+        if only is not None and only not in _PYTHON_FACETS and not _python_filtering(query):
+            python_facets: dict[str, list[FacetValue]] = {}  # only `only` is wanted, and SQL counts it
+        else:
+            ids, python_facets = _python_filters(session, query, ids)
         facets = _facets(session, ids)[0] if ids else {}
         facets.update(python_facets)
         total = len(ids)
