@@ -12,10 +12,11 @@ import random
 import time as clock
 import uuid
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from app.catalogue.codes import load_code_tables, load_postal_codes
@@ -244,7 +245,11 @@ def prepare_database(db_name: str, services: int, reuse: bool) -> tuple[str, boo
         connection.execute(text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{db_name}"'))
     admin.dispose()
-    engine = make_engine(normalise_url(url))
+    _migrate_and_generate(make_engine(normalise_url(url)), services)
+    return url, False
+
+
+def _migrate_and_generate(engine: Engine, services: int) -> None:
     from alembic import command
 
     from tarjotin.cli import alembic_config
@@ -260,4 +265,23 @@ def prepare_database(db_name: str, services: int, reuse: bool) -> tuple[str, boo
         session.commit()
     print(f"generated {counts} in {clock.perf_counter() - started:.1f} s")
     engine.dispose()
-    return url, False
+
+
+def prepare_sqlite(path: Path, services: int, reuse: bool) -> str:
+    """A SQLite file at `path`, migrated and filled with `services` generated services; with `reuse`, one
+    of that size is kept. Returns its URL."""
+    url = f"sqlite:///{path}"
+    if reuse and path.exists():
+        with contextlib.suppress(Exception):
+            engine = make_engine(url)
+            try:
+                with Session(engine) as session:
+                    if session.execute(select(func.count()).select_from(Service)).scalar_one() == services:
+                        print(f"reusing {path} with {services} services")
+                        return url
+            finally:
+                engine.dispose()
+    path.unlink(missing_ok=True)
+    engine = make_engine(url)
+    _migrate_and_generate(engine, services)
+    return url

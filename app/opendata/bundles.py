@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 Row = Any  # a row with the columns of its table as attributes
 
@@ -51,6 +51,9 @@ class LocationBundle:
     contacts: list[Row] = field(default_factory=list)
     # Its HSDS record by language, made once however many services of a batch are held there.
     rendered: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Kept as its JSON text (orjson.Fragment) rather than as dicts: a stream's cache holds thousands
+    # of places, and the text is a fifth of the objects' memory and is not serialised again.
+    as_json: bool = field(default=False, compare=False, repr=False)
 
 
 @dataclass
@@ -78,3 +81,39 @@ class ServiceBundle:
     source_links: list[Row] = field(default_factory=list)
     # The provider's own overlay (capacity), if any (app/catalogue/overlay.py).
     overlay: Row | None = None
+
+
+class PlaceStamp(NamedTuple):
+    """What a record reads of a place once its HSDS record is made: its id and when it last changed."""
+
+    id: Any
+    updated_at: Any
+
+
+@dataclass
+class StreamCache:
+    """Places and organisations met by earlier batches of one stream (ndjson), with the places' records.
+
+    A place hosts many services and an organisation provides many, so a stream of the whole catalogue
+    meets each again and again in later batches: loaded and rendered once instead. A place rendered by
+    a batch is kept as its record's JSON text and its stamp only (under 2 KB, not its rows), and the
+    cache is bounded (the oldest go first): at most about 40 MB however large the catalogue."""
+
+    max_locations: int = 20_000
+    max_organisations: int = 20_000
+    locations: dict[Any, LocationBundle] = field(default_factory=dict)
+    organisations: dict[Any, OrganisationBundle] = field(default_factory=dict)
+    _fresh: list[Any] = field(default_factory=list)
+
+    def loaded(self, ids: list[Any]) -> None:
+        """Places just loaded in full: the next batch keeps only their rendered records."""
+        self._fresh.extend(ids)
+
+    def slim(self) -> None:
+        for key in self._fresh:
+            bundle = self.locations.get(key)
+            if bundle is not None and bundle.rendered:
+                self.locations[key] = LocationBundle(
+                    PlaceStamp(bundle.row.id, bundle.row.updated_at), rendered=bundle.rendered, as_json=True
+                )
+        self._fresh.clear()

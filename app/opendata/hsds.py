@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from babel import Locale
 
 from app.catalogue.enums import ContactKind, OrganisationKind, ScheduleKind, ServiceStatus, Taxonomy
@@ -28,6 +29,7 @@ from app.opendata.bundles import (
     LocationBundle,
     Lookups,
     OrganisationBundle,
+    PlaceStamp,
     Row,
     SalBundle,
     ServiceBundle,
@@ -239,14 +241,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def derived_id(*parts: object) -> str:
     """A stable UUID for an object the catalogue has no id of its own for: uuid5(NAMESPACE, parts).
 
-    Computed by hand because uuid.uuid5 and str(UUID) cost a third of a full record's mapping."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "/".join(map(str, parts)).encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    Computed by hand because uuid.uuid5 and str(UUID) cost a third of a full record's mapping: the SHA-1's
+    hex digits with the version digit (5) and the variant bits (RFC 4122) set, as uuid5 sets them."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + "/".join(map(str, parts)).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
+# The RFC 4122 variant keeps a hex digit's two low bits and sets its high bits to 10.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 0x3] for digit in "0123456789abcdef"}
 _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
@@ -262,14 +264,18 @@ def term_id(taxonomy: str, code: str) -> str:
 
 def text(row: Row, prefix: str, lang: str, languages: Sequence[str] = ("fi", "sv", "en")) -> str | None:
     """A row's text in `lang`, else in the first language it has."""
-    wanted = getattr(row, f"{prefix}_{lang}", None) if lang in languages else None
-    if wanted:
-        return str(wanted)
-    for other in languages:
-        value = getattr(row, f"{prefix}_{other}", None)
+    for name in _text_columns(prefix, lang, tuple(languages)):
+        value = getattr(row, name, None)
         if value:
             return str(value)
     return None
+
+
+@lru_cache(maxsize=256)
+def _text_columns(prefix: str, lang: str, languages: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns `text` reads, in order (built once, not per call: it runs a few dozen times a record)."""
+    first = [f"{prefix}_{lang}"] if lang in languages else []
+    return tuple(dict.fromkeys([*first, *(f"{prefix}_{other}" for other in languages)]))
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -806,11 +812,18 @@ def _accessibility(row: Row, lookups: Lookups, lang: str) -> list[dict[str, Any]
     ]
 
 
-def location_to_hsds(bundle: LocationBundle, lookups: Lookups, lang: str) -> dict[str, Any]:
-    """The place in full; made once per loaded place and language (many services share a place)."""
+def location_to_hsds(bundle: LocationBundle, lookups: Lookups, lang: str) -> dict[str, Any] | orjson.Fragment:
+    """The place in full; made once per loaded place and language (many services share a place). As its
+    JSON text for a bundle a stream caches (`as_json`): the same bytes once serialised."""
     cached = bundle.rendered.get(lang)
     if cached is None:
-        cached = bundle.rendered[lang] = _location(bundle, lookups, lang)
+        if isinstance(bundle.row, PlaceStamp):  # a stream's cache keeps its language's record only
+            raise ValueError(f"place {bundle.row.id} was rendered in {list(bundle.rendered)}, not {lang}")
+        cached = _location(bundle, lookups, lang)
+        if bundle.as_json:
+            # A copy of orjson's bytes: its own can hold a buffer several times the text's size.
+            cached = orjson.Fragment(memoryview(orjson.dumps(cached)).tobytes())
+        bundle.rendered[lang] = cached
     return cached
 
 

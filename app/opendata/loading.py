@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import (
@@ -38,9 +39,11 @@ from app.opendata.bundles import (
     Row,
     SalBundle,
     ServiceBundle,
+    StreamCache,
     TermInfo,
 )
 
+B = TypeVar("B")
 CHUNK = 500  # ids per IN (...): well inside every engine's limit on bound parameters
 
 
@@ -51,14 +54,22 @@ def _table(model: Any) -> Any:
 def _rows_in(
     session: Session, model: Any, column: str, ids: Sequence[Any], order_by: Sequence[str] = ()
 ) -> list[Row]:
+    if not ids:
+        return []
+    connection = session.connection()
     table = _table(model)
+    key = table.c[column]
+    ordering = [table.c[name] for name in order_by]
+    if connection.dialect.name == "postgresql":
+        # One array parameter instead of an IN list of hundreds: the statement's text stays the same (so
+        # SQLAlchemy's compiled cache and the server's prepared statement serve every batch) and neither
+        # side renders or parses a placeholder per id, which cost a third of a batch's loading time.
+        statement = select(table).where(key == any_(bindparam("ids", type_=ARRAY(key.type))))
+        return list(connection.execute(statement.order_by(*ordering), {"ids": list(ids)}).all())
     rows: list[Row] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        statement = select(table).where(table.c[column].in_(chunk))
-        if order_by:
-            statement = statement.order_by(*(table.c[name] for name in order_by))
-        rows.extend(session.connection().execute(statement).all())
+        rows.extend(connection.execute(select(table).where(key.in_(chunk)).order_by(*ordering)).all())
     return rows
 
 
@@ -93,12 +104,17 @@ def load_lookups(session: Session) -> Lookups:
     return Lookups(municipalities=municipalities, regions=regions, terms=terms)
 
 
-def load_location_bundles(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, LocationBundle]:
+def load_location_bundles(
+    session: Session, ids: Sequence[uuid.UUID], *, as_json: bool = False
+) -> dict[uuid.UUID, LocationBundle]:
     ids = list(dict.fromkeys(ids))
     rows = _rows_in(session, Location, "id", ids)
     schedules = _group(_rows_in(session, Schedule, "location_id", ids, ("sort_order",)), "location_id")
     contacts = _group(_rows_in(session, Contact, "location_id", ids, ("sort_order",)), "location_id")
-    return {row.id: LocationBundle(row, schedules.get(row.id, []), contacts.get(row.id, [])) for row in rows}
+    return {
+        row.id: LocationBundle(row, schedules.get(row.id, []), contacts.get(row.id, []), as_json=as_json)
+        for row in rows
+    }
 
 
 def load_organisation_bundles(
@@ -110,17 +126,56 @@ def load_organisation_bundles(
     return {row.id: OrganisationBundle(row, contacts.get(row.id, [])) for row in rows}
 
 
-def load_service_bundles(session: Session, ids: Sequence[uuid.UUID]) -> list[ServiceBundle]:
-    """The services with these ids and everything their full HSDS record needs, in the given order."""
+def _through(
+    cache: dict[Any, B], limit: int, ids: Sequence[uuid.UUID], load: Callable[[list[uuid.UUID]], dict[Any, B]]
+) -> dict[Any, B]:
+    """The bundles of these ids: the cached ones, and the others loaded and then cached (oldest out)."""
+    wanted = list(dict.fromkeys(ids))
+    found = {key: cache[key] for key in wanted if key in cache}
+    missing = [key for key in wanted if key not in found]
+    if missing:
+        loaded = load(missing)
+        found.update(loaded)
+        cache.update(loaded)
+        for _ in range(len(cache) - limit):
+            del cache[next(iter(cache))]
+    return found
+
+
+def load_service_bundles(
+    session: Session, ids: Sequence[uuid.UUID], cache: StreamCache | None = None
+) -> list[ServiceBundle]:
+    """The services with these ids and everything their full HSDS record needs, in the given order.
+
+    With a stream's `cache`, places and organisations an earlier batch loaded are taken from it."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return []
     services = {row.id: row for row in _rows_in(session, Service, "id", ids)}
-    organisations = load_organisation_bundles(session, [row.organisation_id for row in services.values()])
+    organisation_ids = [row.organisation_id for row in services.values()]
+    if cache is None:
+        organisations = load_organisation_bundles(session, organisation_ids)
+    else:
+        organisations = _through(
+            cache.organisations,
+            cache.max_organisations,
+            organisation_ids,
+            lambda missing: load_organisation_bundles(session, missing),
+        )
     terms = _group(_rows_in(session, ServiceTerm, "service_id", ids), "service_id")
     areas = _group(_rows_in(session, ServiceArea, "service_id", ids), "service_id")
     sal_rows = _rows_in(session, ServiceAtLocation, "service_id", ids)
-    locations = load_location_bundles(session, [row.location_id for row in sal_rows])
+    location_ids = [row.location_id for row in sal_rows]
+    if cache is None:
+        locations = load_location_bundles(session, location_ids)
+    else:
+        cache.slim()
+
+        def load_places(missing: list[uuid.UUID]) -> dict[uuid.UUID, LocationBundle]:
+            cache.loaded(missing)
+            return load_location_bundles(session, missing, as_json=True)
+
+        locations = _through(cache.locations, cache.max_locations, location_ids, load_places)
     sal_schedules = _group(
         _rows_in(session, Schedule, "service_at_location_id", [row.id for row in sal_rows], ("sort_order",)),
         "service_at_location_id",

@@ -219,19 +219,52 @@ def service_conditions(query: ServiceQuery) -> list[Any]:
     return conditions
 
 
-def count_services(session: Session, query: ServiceQuery) -> int:
-    statement = select(func.count()).select_from(S).where(*service_conditions(query))
-    return int(session.connection().execute(statement).scalar_one())
+ANCHOR_EVERY = 500
 
 
-def page_service_ids(session: Session, query: ServiceQuery, *, page: int, per_page: int) -> list[uuid.UUID]:
-    statement = (
-        select(S.c.id)
+@dataclass(frozen=True)
+class PageIndex:
+    """How many services a query matches, and the id at every ANCHOR_EVERY-th place in id order.
+
+    A deep page (page 1,000 of 50) by OFFSET alone walks every earlier match, each a row to fetch and
+    filter: hundreds of milliseconds at 100,000 services. From the anchor before it, a page walks at most
+    ANCHOR_EVERY rows. Made in one pass with the count, and kept as long as the catalogue's version."""
+
+    total: int
+    anchors: tuple[uuid.UUID, ...] = ()
+
+
+def service_page_index(session: Session, query: ServiceQuery) -> PageIndex:
+    numbered = (
+        select(
+            S.c.id,
+            func.row_number().over(order_by=S.c.id).label("n"),
+            func.count().over().label("total"),
+        )
         .where(*service_conditions(query))
-        .order_by(S.c.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        .subquery()
     )
+    statement = (
+        select(numbered.c.id, numbered.c.total)
+        .where((numbered.c.n - 1) % ANCHOR_EVERY == 0)
+        .order_by(numbered.c.n)
+    )
+    rows = session.connection().execute(statement).all()
+    return PageIndex(total=int(rows[0].total) if rows else 0, anchors=tuple(row.id for row in rows))
+
+
+def page_service_ids(
+    session: Session, query: ServiceQuery, *, page: int, per_page: int, index: PageIndex | None = None
+) -> list[uuid.UUID]:
+    offset = (page - 1) * per_page
+    statement = select(S.c.id).where(*service_conditions(query))
+    if index is not None:
+        if offset >= index.total:
+            return []
+        anchor = offset // ANCHOR_EVERY
+        statement = statement.where(S.c.id >= index.anchors[anchor])
+        offset -= anchor * ANCHOR_EVERY
+    statement = statement.order_by(S.c.id).offset(offset).limit(per_page)
     return list(session.connection().execute(statement).scalars())
 
 

@@ -69,8 +69,33 @@ def test_services_at_locations_validate(demo_client: TestClient) -> None:
         assert response.status_code == 200
         assert_valid("service_at_location.json", response.json())
         assert {**response.json(), "service": None} == {**item, "service": None}
+    # The stream keeps places it met in earlier batches as their JSON text: the same records.
     lines = demo_client.get("/hsds/service_at_locations", params={"format": "ndjson"}).text.splitlines()
-    assert [json.loads(line)["id"] for line in lines] == [item["id"] for item in full]
+    assert [json.loads(line) for line in lines] == full
+
+
+def test_pages_walk_the_whole_list_across_the_page_index(demo_client: TestClient) -> None:
+    """Pages start from the page index's nearest anchor (every 500th id): walked in pages of 60 and of
+    100 (one page starting exactly on an anchor), they are the list, in order, and then nothing."""
+    everything = [s["id"] for s in _page(demo_client, "/hsds/services")["contents"]]
+    for per_page in (60, 100):
+        walked: list[str] = []
+        page = 1
+        while True:
+            body = demo_client.get("/hsds/services", params={"per_page": per_page, "page": page}).json()
+            assert body["total_items"] == len(everything) and body["page_number"] == page
+            walked.extend(item["id"] for item in body["contents"])
+            if body["last_page"]:
+                break
+            page += 1
+        assert walked == everything
+        beyond = demo_client.get("/hsds/services", params={"per_page": per_page, "page": page + 1}).json()
+        assert beyond["contents"] == [] and beyond["total_items"] == len(everything)
+    # A filtered list has its own index.
+    liikunta = _page(demo_client, "/hsds/services", search="liikunta")["contents"]
+    assert len(liikunta) > 10
+    second = demo_client.get("/hsds/services", params={"search": "liikunta", "per_page": 5, "page": 2}).json()
+    assert [s["id"] for s in second["contents"]] == [s["id"] for s in liikunta[5:10]]
 
 
 def test_organizations_validate(demo_client: TestClient) -> None:

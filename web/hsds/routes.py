@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from pathlib import Path as FilePath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -25,10 +25,12 @@ from app.catalogue.codes import load_postal_codes
 from app.db import get_session
 from app.errors import InvalidInput, NotFound
 from app.opendata import export, hsds, queries
-from app.opendata.bundles import Lookups
+from app.opendata.bundles import Lookups, StreamCache
 from app.opendata.loading import load_lookups, load_organisation_bundles, load_service_bundles
 from app.timeutil import utcnow
 from web.hsds import access
+
+T = TypeVar("T")
 
 router = APIRouter(dependencies=[Depends(access.enforce_rate_limit)])
 
@@ -61,14 +63,14 @@ WEEKDAY_NAMES = {
 
 
 class Catalogue:
-    """The lookups and vocabulary of one catalogue version, and list totals already counted."""
+    """The lookups and vocabulary of one catalogue version, and list totals and page indexes already made."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.token: str | None = None
         self._lookups: Lookups | None = None
         self._vocabulary: hsds.Vocabulary | None = None
-        self._totals: dict[Any, int] = {}
+        self._totals: dict[Any, Any] = {}
 
     def _reset_for(self, token: str) -> None:
         if token != self.token:
@@ -92,11 +94,15 @@ class Catalogue:
             return self._vocabulary
 
     def total(self, token: str, key: Any, count: Callable[[], int]) -> int:
+        return self.remember(token, key, count)
+
+    def remember(self, token: str, key: Any, compute: Callable[[], T]) -> T:
+        """A figure of this catalogue version (a count, a page index), computed once per query."""
         with self._lock:
             self._reset_for(token)
             if key in self._totals:
-                return self._totals[key]
-        value = count()
+                return self._totals[key]  # type: ignore[no-any-return]
+        value = compute()
         with self._lock:
             if self.token == token:
                 if len(self._totals) > 2000:
@@ -367,16 +373,17 @@ def list_services(
         return [hsds.service_brief(bundle, lang) for bundle in bundles]
 
     if format == "ndjson":
+        cache = StreamCache()
         return answer.ndjson(
             record
             for ids in queries.iter_service_ids(session, query, batch=BATCH)
-            for record in render(load_service_bundles(session, ids))
+            for record in render(load_service_bundles(session, ids, cache))
         )
-    total = answer.catalogue.total(
-        answer.version.token, ("services", query), lambda: queries.count_services(session, query)
+    index = answer.catalogue.remember(
+        answer.version.token, ("services", query), lambda: queries.service_page_index(session, query)
     )
-    ids = queries.page_service_ids(session, query, page=page, per_page=per_page)
-    return answer.json(page_body(render(load_service_bundles(session, ids)), total, page, per_page))
+    ids = queries.page_service_ids(session, query, page=page, per_page=per_page, index=index)
+    return answer.json(page_body(render(load_service_bundles(session, ids)), index.total, page, per_page))
 
 
 @router.get(
@@ -400,9 +407,15 @@ def get_service(
 
 
 def _sal_records(
-    session: Session, answer: Answer, rows: list[tuple[uuid.UUID, uuid.UUID]], *, full: bool, lang: str
+    session: Session,
+    answer: Answer,
+    rows: list[tuple[uuid.UUID, uuid.UUID]],
+    *,
+    full: bool,
+    lang: str,
+    cache: StreamCache | None = None,
 ) -> list[dict[str, Any]]:
-    bundles = {bundle.row.id: bundle for bundle in load_service_bundles(session, [r[1] for r in rows])}
+    bundles = {bundle.row.id: bundle for bundle in load_service_bundles(session, [r[1] for r in rows], cache)}
     records: list[dict[str, Any]] = []
     lookups = answer.lookups() if full else None
     for sal_id, service_id in rows:
@@ -462,10 +475,11 @@ def list_service_at_locations(
         proximity=proximity,
     )
     if format == "ndjson":
+        cache = StreamCache()
         return answer.ndjson(
             record
             for rows in queries.iter_sals(session, query, batch=BATCH)
-            for record in _sal_records(session, answer, rows, full=True, lang=lang)
+            for record in _sal_records(session, answer, rows, full=True, lang=lang, cache=cache)
         )
     total = answer.catalogue.total(
         answer.version.token, ("sal", query), lambda: queries.count_sals(session, query)
