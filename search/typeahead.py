@@ -157,6 +157,17 @@ class NamedCode:
     code: str
     names: dict[str, str]  # by language
     tokens: tuple[tuple[str, ...], ...]  # the folded words of each name
+    # For a quick "cannot match" before match_rank: each keystroke is checked against ~300 names.
+    text: str = ""  # every token, space-separated
+    initials: frozenset[str] = frozenset()  # the first letters of the tokens (typos keep the first)
+
+    def may_match(self, typed: Sequence[QueryWord]) -> bool:
+        return all(
+            w.folded in self.text
+            or any(b in self.text for b in w.base_forms)
+            or w.folded[:1] in self.initials
+            for w in typed
+        )
 
 
 @dataclass(frozen=True)
@@ -171,7 +182,9 @@ _tables_lock = threading.Lock()
 
 def _named(code: str, names: dict[str, str | None]) -> NamedCode:
     present = {lang: name.strip() for lang, name in names.items() if name and name.strip()}
-    return NamedCode(code, present, tuple(tokens_of(name) for name in dict.fromkeys(present.values())))
+    tokens = tuple(tokens_of(name) for name in dict.fromkeys(present.values()))
+    every = [token for name in tokens for token in name]
+    return NamedCode(code, present, tokens, " ".join(every), frozenset(token[:1] for token in every))
 
 
 def code_tables(session: Session) -> CodeTables:
@@ -307,6 +320,8 @@ def _codes_matching(
 ) -> list[tuple[int, NamedCode, str, str]]:
     found = []
     for entry in entries:
+        if not entry.may_match(typed):
+            continue
         ranks = [r for tokens in entry.tokens if (r := match_rank(tokens, typed)) is not None]
         if not ranks:
             continue
