@@ -224,7 +224,7 @@ def profiled(path: str, app: Any, services: int, requests: int, limit: int) -> N
     """Profile pages and a stream with pyinstrument, which samples one thread: the app's worker-thread
     calls (sync routes, the stream's iterator) run inline on this one while it records."""
     import anyio.to_thread
-    from pyinstrument import Profiler  # a developer tool: pip install pyinstrument
+    from pyinstrument import Profiler  # type: ignore[import-not-found]  # a developer tool, not installed
 
     async def inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
         return func(*args)
