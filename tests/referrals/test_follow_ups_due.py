@@ -28,7 +28,8 @@ def _exercise(session: Session, world: World, days_from_today: int) -> tuple[Ref
 
 
 def _listed(client: TestClient, headers: dict[str, str], view: str) -> str:
-    response = client.get(f"/staff/referrals?view={view}&followups=true", headers=headers)
+    # As the filter form sends it: "All" statuses is an empty status.
+    response = client.get(f"/staff/referrals?view={view}&status=&followups=true", headers=headers)
     assert response.status_code == 200, response.text
     return response.text
 
@@ -51,6 +52,7 @@ def test_lists_show_follow_ups_due_until_marked_done(
         assert f"/staff/referrals/{later.id}" not in page and f"/staff/referrals/{welfare.id}" not in page
         assert 'class="overdue"' in page and 'class="follow-up-due"' in page
         assert "Seuranta myöhässä" in page and "Seuranta ajankohtainen" in page
+    assert client.get("/staff/referrals?status=bogus", headers=referrer).status_code == 422
     # Without the filter every referral is listed, and the due ones are still marked.
     everything = client.get("/staff/referrals?view=mine", headers=referrer).text
     assert f"/staff/referrals/{later.id}" in everything and "Seuranta myöhässä" in everything

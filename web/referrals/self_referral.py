@@ -72,6 +72,7 @@ def _page(
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    stamp: str | None = None,
     status_code: int = 200,
 ) -> Response:
     organisation = session.get(Organisation, service.organisation_id)
@@ -88,7 +89,9 @@ def _page(
             "form": form or {"contact_channel": ContactChannel.PHONE.value},
             "errors": {k: gettext(lang, v) for k, v in (errors or {}).items()},
             "error": error,
-            "stamp": form_stamp(request, service.id),
+            # A form shown again for a correction keeps the time stamp that already passed: ticking a
+            # forgotten box takes a person less than the minimum.
+            "stamp": stamp or form_stamp(request, service.id),
             "honeypot": HONEYPOT,
         },
         status_code=status_code,
@@ -166,7 +169,9 @@ def send(
             ):
                 raise _Limited()
     except FieldErrors as exc:
-        return _page(request, session, lang, service, form=form, errors=exc.errors, status_code=422)
+        return _page(
+            request, session, lang, service, form=form, errors=exc.errors, stamp=stamp, status_code=422
+        )
     except _Limited:
         error = gettext(
             lang,

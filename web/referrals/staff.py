@@ -20,7 +20,7 @@ from app.accounts.actor import Actor
 from app.accounts.models import Role
 from app.catalogue.models import Service
 from app.catalogue.queries import list_municipalities
-from app.errors import DomainError
+from app.errors import N_, DomainError, InvalidInput
 from app.i18n import gettext
 from referrals import queries, service
 from referrals.errors import ReferralNotFound
@@ -90,7 +90,7 @@ def list_page(
     actor: ActorDep,
     session: SessionDep,
     view: queries.ListView | None = None,
-    status: Annotated[list[ReferralStatus] | None, Query()] = None,
+    status: Annotated[list[str] | None, Query(max_length=24)] = None,
     overdue: bool = False,
     followups: bool = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -98,13 +98,18 @@ def list_page(
     """My referrals, my unit's, or my inbox; overdue ones and follow-ups due marked, each a filter too."""
     views = _views_for(actor)
     chosen = view or (views[0] if views else queries.ListView.ALL)
+    # The filter form's "All" sends an empty status: no filter, not an error.
+    try:
+        statuses = tuple(ReferralStatus(value) for value in status or () if value)
+    except ValueError:
+        raise InvalidInput(N_("Choose one of the options.")) from None
     today = service.local_today(runtime.now())
     rows, total = queries.list_referrals(
         session,
         actor=actor,
         filters=queries.ReferralFilter(
             view=chosen,
-            statuses=tuple(status or ()),
+            statuses=statuses,
             overdue_on=today if overdue else None,
             follow_ups_due_on=today if followups else None,
         ),
@@ -139,7 +144,7 @@ def list_page(
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PER_PAGE)),
-            "status_filter": [s.value for s in status or ()],
+            "status_filter": [s.value for s in statuses],
             "overdue": overdue,
             "followups": followups,
             "statuses": list(ReferralStatus),
