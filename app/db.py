@@ -74,11 +74,20 @@ def begin_for_write(session: Session) -> None:
         session.connection(execution_options={_SQLITE_IMMEDIATE: True})
 
 
+def _json_loads(value: Any) -> Any:
+    # SQLite gives a JSON column holding a bare number back as that number (the column's numeric affinity);
+    # SQLAlchemy passes it through only when the parser raises TypeError, as the stdlib's does and
+    # orjson's does not.
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     # JSON columns (languages, features, dates) read with orjson: the stdlib's parser cost the HSDS export
     # a tenth of its time. Writing stays with the stdlib (its output is what the rows already hold).
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_deserializer", _json_loads)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
