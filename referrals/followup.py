@@ -23,7 +23,7 @@ from app.accounts.models import Role
 from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Organisation, ServiceTerm
 from referrals.measures import Timepoint
-from referrals.models import Attendance, Referral, ReferralEvent, ReferralTarget
+from referrals.models import Attendance, Referral, ReferralEvent, ReferralSource, ReferralTarget
 from referrals.outcome_models import OutcomeResponse
 from referrals.status import DeclineReason, ReferralKind, ReferralStatus
 from referrals.suppression import suppress_funnel, suppress_partition, suppress_share
@@ -32,6 +32,10 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 # Exercise-referral studies: about 66 % take up the activity and about 49 % still attend (DESIGN.md §5).
 REFERENCE_UPTAKE = 0.66
 REFERENCE_ADHERENCE = 0.49
+# The referring-unit key of a resident's own contact request: it names no unit, and its referrer
+# organisation is the receiving provider's own (the column is required), so it is a group of its own rather
+# than "unit not recorded" or the provider's unit.
+SELF_REFERRAL = "self"
 FUNNEL = (
     "sent",
     "accepted",
@@ -70,7 +74,7 @@ class Report:
     total: int | None
     by_kind: Table
     by_month: Table
-    by_unit: Table
+    by_unit: Table  # referring unit; SELF_REFERRAL for residents' own contact requests
     by_theme: Table  # a referral to several services counts under each of their themes
     by_provider: Table
     by_age_band: Table
@@ -149,7 +153,10 @@ def _counts(session: Session, scope) -> _Counts:  # type: ignore[no-untyped-def]
     keys = {
         "kind": scope.c.kind,
         "month": scope.c.month,
-        "unit": cast(scope.c.referrer_unit_id, String),
+        "unit": case(
+            (scope.c.source == ReferralSource.SELF, literal(SELF_REFERRAL)),
+            else_=cast(scope.c.referrer_unit_id, String),
+        ),
         "age_band": scope.c.age_band,
     }
     parts = [
@@ -196,7 +203,7 @@ def _counts(session: Session, scope) -> _Counts:  # type: ignore[no-untyped-def]
             continue
         cells = result[str(section)]
         label = str(key) if key is not None else ("?" if section == "provider" else "")
-        if section == "unit" and key is not None:
+        if section == "unit" and key is not None and key != SELF_REFERRAL:
             label = str(uuid.UUID(label))  # SQLite keeps a uuid as 32 hex digits: the same text on both
         cells[label] = cells.get(label, 0) + int(n)
     if not postgres and scalars["answered"] >= 5:
@@ -399,6 +406,7 @@ def followup_report(session: Session, *, municipality_codes: Sequence[str], star
         select(
             col(Referral.id).label("id"),
             col(Referral.kind).label("kind"),
+            col(Referral.source).label("source"),
             col(Referral.status).label("status"),
             col(Referral.referrer_unit_id).label("referrer_unit_id"),
             col(Referral.provider_organisation_id).label("provider_organisation_id"),

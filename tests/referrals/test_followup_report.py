@@ -7,13 +7,16 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session
 
-from referrals.followup import followup_report
+from app.catalogue.overlay import ServiceOverlay
+from referrals.followup import SELF_REFERRAL, followup_report
 from referrals.measures import Timepoint
 from referrals.outcomes import record_answers, record_outcome_consent
 from referrals.queries import get_referral
+from referrals.self_referral import ContactRequest, send_contact_request
 from referrals.service import act, record_attendance
 from referrals.status import Action, ReferralKind
 from tests.referrals.world import NOW, World, issue, make_world
+from web.followup.views import report_rows
 
 LOW_WELLBEING = dict.fromkeys(
     ("optimistic", "useful", "relaxed", "problems", "clearly", "close", "own_mind"), "2"
@@ -134,3 +137,51 @@ def test_every_exported_count_is_zero_or_at_least_five(session: Session, world: 
     assert all(c is None or c == 0 or c >= 5 for c in counts), counts
     assert dict(report.funnel)["completed"] is None
     assert report.outcomes.pairs is None and report.outcomes.swemwbs_change is None
+
+
+def _self_referrals(session: Session, world: World, n: int) -> None:
+    """n residents' own contact requests from the page of the world's service (its provider takes them)."""
+    if session.get(ServiceOverlay, world.service.id) is None:
+        session.add(ServiceOverlay(service_id=world.service.id, accepts_referrals=True))
+        session.flush()
+    for index in range(n):
+        request = ContactRequest(
+            name=f"Asukas {index}", contact_channel="phone", contact="+358401234567", consent=True
+        )
+        send_contact_request(session, service_id=world.service.id, data=request, now=NOW)
+
+
+def test_self_referrals_are_their_own_group_not_the_providers_unit(session: Session, world: World) -> None:
+    for _ in range(6):
+        issue(session, world)
+    _self_referrals(session, world, 5)
+    session.commit()
+
+    report = followup_report(
+        session, municipality_codes=["398"], start=date(2026, 12, 1), end=date(2026, 12, 31)
+    )
+    assert report.total == 11
+    # Stored with the provider's organisation as referrer and no unit, they are neither "unit not recorded"
+    # nor anyone's unit: a group of their own beside the referring unit's six.
+    assert report.by_unit.cells == {str(world.unit): 6, SELF_REFERRAL: 5}
+    assert report.by_unit.total == 11
+    names = {"unit": {str(world.unit): "Lahden terveysasema, hoitajat"}}
+    for locale, label in (("fi", "Oma yhteydenotto"), ("sv", "Egen kontakt"), ("en", "Self-referral")):
+        units = {row.key: (row.label, row.value) for row in report_rows(report, locale, names)}
+        assert units["by_unit.self"] == (label, "5")
+        assert units[f"by_unit.{world.unit}"] == ("Lahden terveysasema, hoitajat", "6")
+        assert "by_unit.unknown" not in units
+
+
+def test_a_few_self_referrals_stay_hidden_with_their_partner(session: Session, world: World) -> None:
+    for _ in range(7):
+        issue(session, world)
+    _self_referrals(session, world, 2)
+    session.commit()
+
+    report = followup_report(
+        session, municipality_codes=["398"], start=date(2026, 12, 1), end=date(2026, 12, 31)
+    )
+    assert report.total == 9
+    # Two self-referrals are a small count; the unit's seven would give them away against the total.
+    assert report.by_unit.cells == {str(world.unit): None, SELF_REFERRAL: None}

@@ -27,7 +27,7 @@ from app.catalogue.models import Municipality, Theme
 from app.errors import InvalidInput, PermissionDenied
 from app.settings import get_settings
 from app.timeutil import utcnow
-from referrals.followup import Report, analyst_municipalities, followup_report
+from referrals.followup import SELF_REFERRAL, Report, analyst_municipalities, followup_report
 from web.api.schemas import SIGN_IN_ERRORS, ErrorOut
 from web.auth import ActorDep
 from web.deps import SessionDep
@@ -113,7 +113,7 @@ def _report(session: Session, scope: Scope) -> Report:
 
 
 def _names(session: Session, report: Report, locale: str) -> dict[str, dict[str, str]]:
-    unit_ids = [uuid.UUID(key) for key in report.by_unit.cells if key]
+    unit_ids = [uuid.UUID(key) for key in report.by_unit.cells if key and key != SELF_REFERRAL]
     units: list[Unit] = list(session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))) if unit_ids else []
     themes = session.exec(select(Theme))
     return {

@@ -14,7 +14,7 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 
 from app.errors import N_
-from referrals.followup import Report, Table
+from referrals.followup import SELF_REFERRAL, Report, Table
 from referrals.status import REASON_LABELS
 from web.i18n import gettext
 
@@ -95,7 +95,11 @@ def report_rows(report: Report, locale: str, names: Mapping[str, Mapping[str, st
     table(
         "by_unit",
         report.by_unit,
-        lambda k: names.get("unit", {}).get(k) or gettext(locale, "Unit not recorded"),
+        lambda k: (
+            gettext(locale, "Self-referral")
+            if k == SELF_REFERRAL
+            else names.get("unit", {}).get(k) or gettext(locale, "Unit not recorded")
+        ),
     )
     table("by_theme", report.by_theme, lambda k: names.get("theme", {}).get(k, k))
     table("by_provider", report.by_provider, lambda k: k)
