@@ -7,6 +7,8 @@ stream of ndjson. Open: no key, CORS for all, conditional requests, a rate limit
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -19,6 +21,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.catalogue.codes import load_postal_codes
@@ -28,13 +31,41 @@ from app.opendata import export, hsds, queries
 from app.opendata.bundles import Lookups, StreamCache
 from app.opendata.loading import load_lookups, load_organisation_bundles, load_service_bundles
 from app.timeutil import utcnow
+from web.deps import SessionDep
 from web.hsds import access
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 router = APIRouter(dependencies=[Depends(access.enforce_rate_limit)])
 
-SessionDep = Annotated[Session, Depends(get_session)]
+
+def _discard(session: Session) -> None:
+    """Drop the session's connections without the pool's reset (a rollback on a lost connection would log
+    a traceback of its own)."""
+    with contextlib.suppress(SQLAlchemyError):  # already unusable: nothing is left to release
+        session.invalidate()
+
+
+def _streaming_session(
+    session: Annotated[Session, Depends(get_session, scope="request")],
+) -> Iterator[Session]:
+    """The session of a list that may stream (format=ndjson): open until the last line is sent.
+
+    It ends after the response, where an error can no longer become an HTTP answer: a database lost by
+    then is one warning line (never a traceback, never a record), and get_session below finds nothing left
+    to commit. A JSON page of these lists reads everything before it is returned, as SessionDep would.
+    """
+    yield session
+    try:
+        session.commit()
+    except SQLAlchemyError as error:
+        logger.warning("HSDS: database session failed after the response was sent (%s)", type(error).__name__)
+        _discard(session)
+
+
+StreamingSessionDep = Annotated[Session, Depends(_streaming_session, scope="request")]
 Lang = Annotated[
     Literal["fi", "sv", "en"],
     Query(description="Language of the texts (extension: HSDS has no multilingual text). Default fi."),
@@ -141,11 +172,22 @@ class Answer:
     def ndjson(self, records: Iterable[dict[str, Any]]) -> StreamingResponse:
         def lines() -> Iterator[bytes]:
             chunk: list[bytes] = []
-            for record in records:
-                chunk.append(orjson.dumps(record))
-                if len(chunk) >= 100:
-                    yield b"\n".join(chunk) + b"\n"
-                    chunk = []
+            try:
+                for record in records:
+                    chunk.append(orjson.dumps(record))
+                    if len(chunk) >= 100:
+                        yield b"\n".join(chunk) + b"\n"
+                        chunk = []
+            except SQLAlchemyError as error:
+                # The status line is sent: the stream can only end early. One warning, no traceback (the
+                # server would log one for an exception out of a started response), no record's content.
+                logger.warning(
+                    "HSDS: ndjson stream of %s ended early: database error (%s)",
+                    self.request.url.path,
+                    type(error).__name__,
+                )
+                _discard(self.session)
+                return
             if chunk:
                 yield b"\n".join(chunk) + b"\n"
 
@@ -325,7 +367,7 @@ def api_meta(request: Request) -> Response:
 @router.get("/services", summary="Paginated listings of services.", operation_id="getPaginatedListOfServices")
 def list_services(
     request: Request,
-    session: SessionDep,
+    session: StreamingSessionDep,
     search: Search = None,
     page: Page = 1,
     per_page: PerPage = DEFAULT_PER_PAGE,
@@ -437,7 +479,7 @@ def _sal_records(
 )
 def list_service_at_locations(
     request: Request,
-    session: SessionDep,
+    session: StreamingSessionDep,
     search: Search = None,
     taxonomy_term_id: TaxonomyTermId = None,
     taxonomy_id: TaxonomyId = None,
@@ -550,7 +592,7 @@ FullService = Annotated[
 )
 def list_organizations(
     request: Request,
-    session: SessionDep,
+    session: StreamingSessionDep,
     search: Search = None,
     full_service: FullService = False,
     full: Annotated[bool, Query(description="Fully nested organizations, with their services.")] = False,
