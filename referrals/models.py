@@ -55,6 +55,8 @@ class Referral(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_status_respond_by", "status", "respond_by"),
         Index("ix_referral_provider_inbox", "provider_organisation_id", "status", "sent_at"),
+        # The inbox page, newest first (referrals.queries.list_referrals reads it in index order).
+        Index("ix_referral_provider_recent", "provider_organisation_id", "created_at", "id"),
         Index("ix_referral_referrer_user", "referrer_user_id", "created_at"),
         Index("ix_referral_referrer_unit", "referrer_unit_id", "created_at"),
         Index("ix_referral_coordinator", "municipality_code", "kind", "status"),
