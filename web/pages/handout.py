@@ -196,7 +196,12 @@ def load_services(session: Session, ids: Sequence[uuid.UUID]) -> list[Service]:
     """The services with what a handout shows, in the order of `ids` (unknown ids left out)."""
     if not ids:
         return []
-    sal = selectinload(Service.service_at_locations)  # type: ignore[arg-type]
+    # The place links without their own descriptions (a card shows the place, not what is said of it).
+    sal = selectinload(Service.service_at_locations).load_only(  # type: ignore[arg-type]
+        ServiceAtLocation.id,  # type: ignore[arg-type]
+        ServiceAtLocation.service_id,  # type: ignore[arg-type]
+        ServiceAtLocation.location_id,  # type: ignore[arg-type]
+    )
     location = sal.selectinload(ServiceAtLocation.location)  # type: ignore[arg-type]
     statement = (
         select(Service)
@@ -237,7 +242,12 @@ def load_card_services(session: Session, ids: Sequence[uuid.UUID]) -> list[Servi
     times come with the hits), in the order of `ids`."""
     if not ids:
         return []
-    sal = selectinload(Service.service_at_locations)  # type: ignore[arg-type]
+    # The place links without their own descriptions (a card shows the place, not what is said of it).
+    sal = selectinload(Service.service_at_locations).load_only(  # type: ignore[arg-type]
+        ServiceAtLocation.id,  # type: ignore[arg-type]
+        ServiceAtLocation.service_id,  # type: ignore[arg-type]
+        ServiceAtLocation.location_id,  # type: ignore[arg-type]
+    )
     location = sal.selectinload(ServiceAtLocation.location).load_only(*_LOCATION_COLUMNS)  # type: ignore[arg-type]
     statement = (
         select(Service)
