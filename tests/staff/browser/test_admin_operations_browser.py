@@ -3,9 +3,6 @@ settings and the theme mapping, axe-clean at 360 and 1280 px; the retention form
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,10 +16,8 @@ from app.db import make_engine
 from app.settings import Settings
 from tests.conftest import run_migrations
 from tests.servers import free_port, require
-from tests.staff.browser.test_oidc_sign_in import _stop, _wait_for
+from tests.staff.browser.live_app import live_app
 from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_axe
-
-SECRET = "browser-test-secret-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -69,36 +64,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
         session.commit()
         run_id = failed.id
     engine.dispose()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("SEARCH_INDEX_DIR", "DATABASE_URL")},
-        "DATA_DIR": str(data_dir),
-        "ENVIRONMENT": "development",
-        "MEILISEARCH_URL": "",
-        "BASE_URL": url,
-        "SECRET_KEY": SECRET,
-    }
-    app = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tarjotin.asgi:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=data_dir,
-        env=env,
-    )
-    try:
-        _wait_for(f"{url}/healthz", app, "the app")
+    with live_app(data_dir, port):
         yield url, run_id
-    finally:
-        _stop(app)
 
 
 @pytest.fixture

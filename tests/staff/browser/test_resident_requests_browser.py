@@ -5,9 +5,6 @@ one; a counsellor sees the follow-ups due and marks one done. Every new page typ
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -32,10 +29,9 @@ from referrals.status import OPEN, ReferralKind
 from tests.conftest import run_migrations
 from tests.factories import make_service
 from tests.servers import free_port, require
-from tests.staff.browser.test_oidc_sign_in import _stop, _wait_for
+from tests.staff.browser.live_app import SECRET, live_app
 from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_axe
 
-SECRET = "browser-test-secret-key-0123456789abcdef"
 KNOWN = ContactRequest(
     name="Outi Oikeudenhaltija",
     contact_channel="email",
@@ -98,36 +94,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             session.add(follow_up)
         session.commit()
     engine.dispose()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("SEARCH_INDEX_DIR", "DATABASE_URL")},
-        "DATA_DIR": str(data_dir),
-        "ENVIRONMENT": "development",
-        "MEILISEARCH_URL": "",
-        "BASE_URL": url,
-        "SECRET_KEY": SECRET,
-    }
-    app = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tarjotin.asgi:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=data_dir,
-        env=env,
-    )
-    try:
-        _wait_for(f"{url}/healthz", app, "the app")
+    with live_app(data_dir, port):
         yield url, accepting
-    finally:
-        _stop(app)
 
 
 def _context(server: tuple[str, str], *, javascript: bool = True):  # type: ignore[no-untyped-def]
