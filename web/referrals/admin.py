@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -23,23 +23,20 @@ from app.errors import DomainError
 from app.i18n import gettext
 from referrals import subject_requests
 from referrals.errors import ReferralNotFound
-from referrals.fields import CONSENT_FIELD_LABELS, NEED_LABELS, REASON_LABELS
 from referrals.models import Referral
 from referrals.queries import list_targets
 from referrals.service import enter_in_error
 from referrals.status import (
-    ACTION_LABELS,
     RULES,
-    STATUS_LABELS,
     Action,
 )
-from referrals.status import REASON_LABELS as OUTCOME_LABELS
 from web.auth import AdminDep
 from web.deps import SessionDep
 from web.errors import message_of
 from web.i18n import negotiate_locale
 from web.referrals import runtime
-from web.referrals.forms import text_of, uuid_list
+from web.referrals.forms import FormDep, text_of, uuid_list
+from web.referrals.labels import referral_labels
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff/admin/residents", include_in_schema=False)
@@ -55,24 +52,6 @@ PERSONAL_FIELDS = (
     "timeline_notes",
     "follow_up_answers",
 )
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
-
-
-def _labels(locale: str) -> dict[str, Any]:
-    return {
-        "status_labels": {s.value: gettext(locale, label) for s, label in STATUS_LABELS.items()},
-        "action_labels": {a.value: gettext(locale, label) for a, label in ACTION_LABELS.items()},
-        "reason_labels": {k: gettext(locale, v) for k, v in REASON_LABELS.items()},
-        "need_labels": {k: gettext(locale, v) for k, v in NEED_LABELS.items()},
-        "outcome_labels": {str(k): gettext(locale, v) for k, v in OUTCOME_LABELS.items()},
-        "field_labels": {k: gettext(locale, v) for k, v in CONSENT_FIELD_LABELS.items()},
-    }
 
 
 def _log(session: Session, actor: Actor, referral: Referral, *, action: str, purpose: str) -> None:
@@ -110,7 +89,7 @@ def _search_page(
             "error": error,
             "form": form or {},
             "done": request.query_params.get("done", ""),
-            **_labels(locale),
+            **referral_labels(locale),
         },
         status_code=status_code,
     )
@@ -166,7 +145,7 @@ def _export_context(session: Session, referrals: list[Referral], locale: str) ->
                 "services": list_targets(session, referral),
             }
         )
-    return {"exported": items, **_labels(locale)}
+    return {"exported": items, **referral_labels(locale)}
 
 
 @router.post("/export")
@@ -223,7 +202,7 @@ def erase(request: Request, actor: AdminDep, session: SessionDep, data: FormDep)
         "title": gettext(locale, "Erase the resident's data"),
         "referrals": referrals,
         "comment": comment,
-        **_labels(locale),
+        **referral_labels(locale),
     }
     if text_of(data, "confirm", 4) != "yes" or not comment:
         error = None if comment or "confirm" not in data else gettext(locale, "Write why the data is erased.")

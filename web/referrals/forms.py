@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Annotated
 
+from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from app.errors import N_
@@ -13,6 +15,14 @@ from referrals.fields import DEFAULT_CONSENT_FIELDS
 from referrals.models import ActivityLevel, ConsentMethod, ContactChannel
 from referrals.service import ConsentInput, ExercisePlan, ReferralInput, ResidentInput
 from referrals.status import ReferralKind
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+# A route's posted form, read once by FastAPI (the staff and admin pages take it as a parameter).
+FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def text_of(form: FormData, name: str, limit: int = 2000) -> str:

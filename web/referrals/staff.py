@@ -11,10 +11,9 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import segno
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
-from starlette.datastructures import FormData
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role
@@ -24,53 +23,30 @@ from app.errors import N_, DomainError, InvalidInput
 from app.i18n import gettext
 from referrals import queries, service
 from referrals.errors import ReferralNotFound
-from referrals.fields import CHANNEL_LABELS, CONSENT_FIELD_LABELS, NEED_LABELS, REASON_LABELS
+from referrals.fields import CONSENT_FIELD_LABELS
 from referrals.links import format_code, resident_path
 from referrals.models import Referral
 from referrals.service import FieldErrors
 from referrals.status import (
-    ACTION_LABELS,
     REASONS,
-    STATUS_LABELS,
     Action,
     Party,
     ReferralKind,
     ReferralStatus,
-)
-from referrals.status import (
-    REASON_LABELS as OUTCOME_LABELS,
 )
 from web.auth import ActorDep
 from web.deps import SessionDep
 from web.errors import message_of
 from web.i18n import negotiate_locale
 from web.referrals import runtime
-from web.referrals.forms import IssueForm, date_of, issue_form_from, text_of, to_referral_input
+from web.referrals.forms import FormDep, IssueForm, date_of, issue_form_from, text_of, to_referral_input
+from web.referrals.labels import referral_labels
 from web.referrals.schedule import recent_session_dates
 from web.referrals.views import allowed_actions, detail, is_overdue, shown_fields
 from web.staff.templating import render_staff
 
 router = APIRouter(prefix="/staff/referrals", include_in_schema=False)
 PER_PAGE = 50
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(form_data)]
-
-
-def _labels(locale: str) -> dict[str, Any]:
-    return {
-        "status_labels": {s.value: gettext(locale, label) for s, label in STATUS_LABELS.items()},
-        "action_labels": {a.value: gettext(locale, label) for a, label in ACTION_LABELS.items()},
-        "reason_labels": {k: gettext(locale, v) for k, v in REASON_LABELS.items()},
-        "need_labels": {k: gettext(locale, v) for k, v in NEED_LABELS.items()},
-        "outcome_labels": {str(k): gettext(locale, v) for k, v in OUTCOME_LABELS.items()},
-        "field_labels": {k: gettext(locale, v) for k, v in CONSENT_FIELD_LABELS.items()},
-        "channel_labels": {k: gettext(locale, v) for k, v in CHANNEL_LABELS.items()},
-    }
 
 
 def _views_for(actor: Actor) -> list[queries.ListView]:
@@ -149,7 +125,7 @@ def list_page(
             "followups": followups,
             "statuses": list(ReferralStatus),
             "can_issue": actor.has_role(Role.REFERRER),
-            **_labels(locale),
+            **referral_labels(locale),
         },
     )
 
@@ -189,7 +165,7 @@ def _issue_context(
         ).isoformat(),
         "kinds": [k.value for k in ReferralKind],
         "channels": ["phone", "sms", "email", "professional", "paper"],
-        **_labels(locale),
+        **referral_labels(locale),
     }
 
 
@@ -306,7 +282,7 @@ def _issued_page(request: Request, session: Session, referral: Referral, code: s
                 scale=4, title=gettext(locale, "QR code of the referral link")
             ),
             "services": queries.list_targets(session, referral),
-            **_labels(locale),
+            **referral_labels(locale),
         },
     )
 
@@ -370,7 +346,7 @@ def _detail(
                 for f in (view.consent.fields if view.consent else [])
                 if f in CONSENT_FIELD_LABELS
             ),
-            **_labels(locale),
+            **referral_labels(locale),
         },
         status_code=status_code,
     )
