@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlmodel import Session, col, select
 
@@ -108,6 +108,30 @@ def _scope(
     return Scope(tuple(sorted(codes)), allowed, start, end, municipality, county)
 
 
+def api_scope(
+    actor: ActorDep,
+    session: SessionDep,
+    municipality: MunicipalityQuery = None,
+    county: CountyQuery = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> Scope:
+    """The area and period of an API request (FastAPI shares the request's session and actor with the route)."""
+    return _scope(session, actor, municipality, county, start, end)
+
+
+ScopeDep = Annotated[Scope, Depends(api_scope)]
+
+
+def _headings(locale: str) -> list[str]:
+    return [
+        gettext(locale, "Section"),
+        gettext(locale, "Code"),
+        gettext(locale, "Figure"),
+        gettext(locale, "Value"),
+    ]
+
+
 def _report(session: Session, scope: Scope) -> Report:
     return followup_report(session, municipality_codes=scope.codes, start=scope.start, end=scope.end)
 
@@ -183,15 +207,7 @@ def _as_json(report: Report) -> dict[str, Any]:
 @api.get(
     "/followup", summary="Follow-up figures of referrals (aggregates, small counts hidden)", responses=ERRORS
 )
-def followup_json(
-    actor: ActorDep,
-    session: SessionDep,
-    municipality: MunicipalityQuery = None,
-    county: CountyQuery = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
-) -> JSONResponse:
-    scope = _scope(session, actor, municipality, county, start, end)
+def followup_json(session: SessionDep, scope: ScopeDep) -> JSONResponse:
     return JSONResponse(_as_json(_report(session, scope)))
 
 
@@ -201,24 +217,10 @@ def followup_json(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **ERRORS},
 )
-def followup_csv(
-    request: Request,
-    actor: ActorDep,
-    session: SessionDep,
-    municipality: MunicipalityQuery = None,
-    county: CountyQuery = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
-) -> StreamingResponse:
+def followup_csv(request: Request, session: SessionDep, scope: ScopeDep) -> StreamingResponse:
     locale = negotiate_locale(request)
-    scope = _scope(session, actor, municipality, county, start, end)
     rows = _rows(session, _report(session, scope), locale)
-    headings = [
-        gettext(locale, "Section"),
-        gettext(locale, "Code"),
-        gettext(locale, "Figure"),
-        gettext(locale, "Value"),
-    ]
+    headings = _headings(locale)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -242,28 +244,14 @@ def followup_csv(
     response_class=Response,
     responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}, **ERRORS},
 )
-def followup_xlsx(
-    request: Request,
-    actor: ActorDep,
-    session: SessionDep,
-    municipality: MunicipalityQuery = None,
-    county: CountyQuery = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
-) -> Response:
+def followup_xlsx(request: Request, session: SessionDep, scope: ScopeDep) -> Response:
     locale = negotiate_locale(request)
-    scope = _scope(session, actor, municipality, county, start, end)
     rows = _rows(session, _report(session, scope), locale)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet(gettext(locale, "Follow-up")[:31])
     bold = workbook.add_format({"bold": True})
-    headings = [
-        gettext(locale, "Section"),
-        gettext(locale, "Code"),
-        gettext(locale, "Figure"),
-        gettext(locale, "Value"),
-    ]
+    headings = _headings(locale)
     sheet.write_row(0, 0, headings, bold)
     for index, row in enumerate(rows, start=1):
         sheet.write_row(index, 0, [row.section, row.key, row.label])
