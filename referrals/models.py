@@ -66,8 +66,8 @@ class Referral(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     kind: ReferralKind = Field(sa_type=StrEnumType(ReferralKind, 16))
-    # A self-referral has no referring person or unit; its referrer organisation is the receiving provider's
-    # own (the column is required), so reports tell the two apart by this.
+    # A self-referral (the resident's own contact request) has no referring person, unit or organisation:
+    # its referrer columns are empty, and reports group it by this (referrals.followup.SELF_REFERRAL).
     source: ReferralSource = Field(
         default=ReferralSource.PROFESSIONAL,
         sa_type=StrEnumType(ReferralSource, 16),
@@ -84,10 +84,13 @@ class Referral(SQLModel, table=True):
     respond_by: date
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-    # Who referred: a person (with their unit) or an API client, always for an organisation.
+    # Who referred: a person (with their unit) or an API client, always for an organisation; none of them
+    # for a self-referral (the provider it went to is provider_organisation_id, not its referrer).
     referrer_user_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     referrer_client_id: uuid.UUID | None = Field(default=None)
-    referrer_organisation_id: uuid.UUID = Field(foreign_key="organisation.id", index=True)
+    referrer_organisation_id: uuid.UUID | None = Field(
+        default=None, foreign_key="organisation.id", index=True
+    )
     referrer_unit_id: uuid.UUID | None = Field(default=None)
 
     # Addressed to the municipality's coordinator (welfare, no service yet) or counsellor (exercise).

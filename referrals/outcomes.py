@@ -44,7 +44,8 @@ def _audit(session: Session, referral: Referral, actor: Actor, action: str, **de
         entity_id=referral.id,
         actor_user_id=actor.user_id,
         actor_label=actor.label,
-        organisation_id=referral.referrer_organisation_id,
+        # A self-referral has no referring organisation; its provider is the one involved.
+        organisation_id=referral.referrer_organisation_id or referral.provider_organisation_id,
         details=details,
     )
 

@@ -170,7 +170,7 @@ def send_contact_request(
         created_at=now,
         updated_at=now,
         respond_by=today + timedelta(days=response_days),
-        referrer_organisation_id=service.organisation_id,
+        referrer_organisation_id=None,  # no one referred the resident; the provider only receives
         addressed_to_coordinator=False,
         municipality_code=municipality,
         chosen_service_id=service.id,

@@ -209,8 +209,10 @@ def transition(
         entity_id=referral.id,
         actor_user_id=actor.user_id,
         actor_label=actor.label,
+        # A self-referral has no referring organisation: the resident's own steps are filed under the
+        # provider's, the only organisation involved.
         organisation_id=referral.provider_organisation_id
-        if party is Party.PROVIDER
+        if party is Party.PROVIDER or referral.referrer_organisation_id is None
         else referral.referrer_organisation_id,
         details={
             "from": source.value,

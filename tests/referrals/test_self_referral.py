@@ -8,17 +8,30 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.catalogue.overlay import ServiceOverlay
 from app.settings import Settings
-from referrals.models import Consent, NoticeAudience, NoticeKind, Referral, ReferralNotice, ReferralSource
+from referrals.models import (
+    Consent,
+    ContactChannel,
+    NoticeAudience,
+    NoticeKind,
+    Referral,
+    ReferralNotice,
+    ReferralSource,
+)
 from referrals.notifications import DevelopmentSmsSender, Senders, SmtpEmailSender, dispatch_pending
-from referrals.status import ReferralStatus
+from referrals.status import ReferralKind, ReferralStatus
+from tarjotin.cli import alembic_config
+from tests.factories import make_organisation
 from tests.referrals.test_notifications import Inbox, smtp  # noqa: F401  (the loopback SMTP fixture)
 from tests.referrals.world import World, bearer, make_world, savepoint_sessions
 from web.auth.ratelimit import _limiter
@@ -108,6 +121,8 @@ def test_the_request_reaches_the_providers_inbox_and_no_one_else(
     assert referral.status is ReferralStatus.SENT and referral.provider_access
     assert (referral.chosen_service_id, referral.provider_organisation_id) == (world.service.id, world.ngo.id)
     assert referral.referrer_user_id is None and referral.code_hash is None
+    # No one referred the resident: the provider receives, it is not the referrer.
+    assert referral.referrer_organisation_id is None
     assert (referral.resident_name, referral.resident_email, referral.hopes) == (NAME, EMAIL, MESSAGE)
     consent = session.scalars(select(Consent).where(col(Consent.referral_id) == referral.id)).one()
     assert consent.organisation_ids == [str(world.ngo.id)] and "hopes" in consent.fields
@@ -120,6 +135,7 @@ def test_the_request_reaches_the_providers_inbox_and_no_one_else(
     assert NAME in detail and MESSAGE in detail and EMAIL in detail
     api = client.get(f"/api/v1/referrals/{referral.id}", headers=provider).json()
     assert api["source"] == "self" and api["resident"]["name"] == NAME
+    assert api["referrer_organisation_id"] is None and api["provider_organisation_id"] == str(world.ngo.id)
     # The authorisation of a self-referral, as data: only the provider's organisation sees it.
     expected = {
         "provider": 200,
@@ -209,3 +225,41 @@ def test_robots_are_held_off(session: Session, client: TestClient, monkeypatch: 
     # A form without the CSRF token (the browser holds the cookie) is refused, as on every form.
     stamp = _form(client, path)["stamp"]
     assert client.post(path, data={**_valid(), "stamp": stamp}).status_code == 403
+
+
+def test_stored_self_referrals_lose_the_providers_organisation_as_referrer(engine: Engine) -> None:
+    """The migration clears what self-referrals stored before: the provider's organisation as referrer."""
+    config = alembic_config()
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "20261207_inbox_1")
+            with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+                organisation = make_organisation(session, name_fi="Migraation Seniorit ry")
+                referrals = [
+                    Referral(
+                        kind=ReferralKind.WELFARE,
+                        source=source,
+                        status=ReferralStatus.SENT,
+                        respond_by=date(2026, 12, 21),
+                        referrer_organisation_id=organisation.id,
+                        municipality_code="398",
+                        provider_organisation_id=organisation.id,
+                        contact_channel=ContactChannel.PHONE,
+                    )
+                    for source in (ReferralSource.SELF, ReferralSource.PROFESSIONAL)
+                ]
+                session.add_all(referrals)
+                ids, organisation_id = [r.id for r in referrals], organisation.id
+                session.commit()  # releases the savepoint into the connection's transaction
+            command.upgrade(config, "head")
+            rows = connection.execute(
+                select(col(Referral.source), col(Referral.referrer_organisation_id)).where(
+                    col(Referral.id).in_(ids)
+                )
+            ).all()
+            stored = {str(source): organisation for source, organisation in rows}
+            assert stored == {"self": None, "professional": organisation_id}
+        finally:
+            transaction.rollback()

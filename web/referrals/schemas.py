@@ -208,7 +208,9 @@ class ReferralOut(BaseModel):
     outcome: str | None
     sessions_attended: int
     municipality: str
-    referrer_organisation_id: uuid.UUID
+    referrer_organisation_id: uuid.UUID | None = Field(
+        description="The referring organisation; none for a self-referral (source self)."
+    )
     provider_organisation_id: uuid.UUID | None
     addressed_to_coordinator: bool
     services: list[ServiceRef]
