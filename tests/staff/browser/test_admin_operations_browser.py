@@ -7,16 +7,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
 
-from app.accounts.demo import seed_demo_staff
-from app.catalogue.codes import load_code_tables
 from app.catalogue.models import SyncError, SyncRun
-from app.db import make_engine
-from app.settings import Settings
-from tests.conftest import run_migrations
 from tests.servers import free_port, require
-from tests.staff.browser.live_app import live_app
+from tests.staff.browser.live_app import live_app, staff_site
 from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_axe
 
 
@@ -25,13 +19,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     require(CHROMIUM.exists(), "Chromium", f"install Debian's chromium (expected at {CHROMIUM})")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    data_dir = tmp_path_factory.mktemp("admin-live")
-    engine = make_engine(f"sqlite:///{data_dir / 'tarjotin.sqlite3'}")
-    run_migrations(engine)
     started = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
-    with Session(engine) as session:
-        load_code_tables(session)
-        seed_demo_staff(session, Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    with staff_site(tmp_path_factory, "admin-live") as (data_dir, session):
         for n in range(30):
             session.add(
                 SyncRun(
@@ -61,9 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
                     run_id=failed.id, stage="map", external_id=f"svc-{n}", message="MappingError: no name"
                 )
             )
-        session.commit()
         run_id = failed.id
-    engine.dispose()
     with live_app(data_dir, port):
         yield url, run_id
 

@@ -10,21 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
-from sqlmodel import Session, col
 
-from app.accounts.demo import seed_demo_staff
-from app.accounts.models import Membership, Role
-from app.catalogue.codes import load_code_tables
-from app.catalogue.models import Organisation
-from app.db import make_engine
-from app.settings import Settings
 from app.timeutil import utcnow
 from referrals.demo import load_demo_referrals
-from tests.conftest import run_migrations
-from tests.factories import make_service
 from tests.servers import free_port, require
-from tests.staff.browser.live_app import SECRET, live_app
+from tests.staff.browser.live_app import SECRET, live_app, provider_services, staff_site
 from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_axe
 
 
@@ -33,28 +23,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     require(CHROMIUM.exists(), "Chromium", f"install Debian's chromium (expected at {CHROMIUM})")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    data_dir = tmp_path_factory.mktemp("followup-live")
-    engine = make_engine(f"sqlite:///{data_dir / 'tarjotin.sqlite3'}")
-    run_migrations(engine)
-    with Session(engine) as session:
-        load_code_tables(session)
-        seed_demo_staff(session, Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
-        providers = session.scalars(
-            select(col(Membership.organisation_id)).where(
-                col(Membership.role).in_([Role.PROVIDER_CONTACT, Role.PROVIDER_ADMIN])
-            )
-        ).all()
-        service_id = ""
-        for organisation_id in sorted(set(providers), key=str):
-            organisation = session.get(Organisation, organisation_id)
-            for name in ("Tuolijumppa", "Kävelyryhmä", "Muistikahvila"):
-                service = make_service(
-                    session, organisation=organisation, name_fi=name, area_municipalities=("398",)
-                )
-                service_id = str(service.id)
+    with staff_site(tmp_path_factory, "followup-live") as (data_dir, session):
+        service_id = str(provider_services(session)[-1].id)
         load_demo_referrals(session, secret=SECRET, now=utcnow(), count=150)
-        session.commit()
-    engine.dispose()
     with live_app(data_dir, port):
         yield url, service_id
 

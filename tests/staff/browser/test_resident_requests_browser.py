@@ -6,30 +6,23 @@ one; a counsellor sees the follow-ups due and marks one done. Every new page typ
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import col
 
-from app.accounts.demo import seed_demo_staff
-from app.accounts.models import Membership, Role
-from app.catalogue.codes import load_code_tables
-from app.catalogue.models import Organisation
 from app.catalogue.overlay import ServiceOverlay
-from app.db import make_engine
-from app.settings import Settings
 from app.timeutil import utcnow
 from referrals.demo import load_demo_referrals
 from referrals.models import FollowUp, Referral
 from referrals.self_referral import ContactRequest, send_contact_request
 from referrals.service import local_today
 from referrals.status import OPEN, ReferralKind
-from tests.conftest import run_migrations
-from tests.factories import make_service
 from tests.servers import free_port, require
-from tests.staff.browser.live_app import SECRET, live_app
+from tests.staff.browser.live_app import SECRET, live_app, provider_services, staff_site
 from tests.web.browser.conftest import CHROMIUM, CHROMIUM_ARGS, run_axe
 
 KNOWN = ContactRequest(
@@ -46,32 +39,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     require(CHROMIUM.exists(), "Chromium", f"install Debian's chromium (expected at {CHROMIUM})")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    data_dir = tmp_path_factory.mktemp("resident-requests-live")
-    engine = make_engine(f"sqlite:///{data_dir / 'tarjotin.sqlite3'}")
-    run_migrations(engine)
-    with Session(engine) as session:
-        load_code_tables(session)
-        seed_demo_staff(session, Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
-        providers = session.scalars(
-            select(col(Membership.organisation_id)).where(
-                col(Membership.role).in_([Role.PROVIDER_CONTACT, Role.PROVIDER_ADMIN])
-            )
-        ).all()
-        accepting = ""
-        for organisation_id in sorted(set(providers), key=str):
-            organisation = session.get(Organisation, organisation_id)
-            for name in ("Tuolijumppa", "Kävelyryhmä", "Muistikahvila"):
-                service = make_service(
-                    session, organisation=organisation, name_fi=name, area_municipalities=("398",)
-                )
-                if not accepting:
-                    accepting = str(service.id)
-                    session.add(ServiceOverlay(service_id=service.id, accepts_referrals=True))
+    with staff_site(tmp_path_factory, "resident-requests-live") as (data_dir, session):
+        accepting = str(provider_services(session)[0].id)
+        session.add(ServiceOverlay(service_id=uuid.UUID(accepting), accepts_referrals=True))
         now = utcnow()
         load_demo_referrals(session, secret=SECRET, now=now, count=150)
         session.flush()
-        import uuid
-
         # Two requests of one known resident, for the administrator to find and erase.
         for _ in range(2):
             send_contact_request(session, service_id=uuid.UUID(accepting), data=KNOWN, now=now)
@@ -92,8 +65,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             follow_up.due_on = local_today(now) - timedelta(days=2)
             follow_up.done_at = None
             session.add(follow_up)
-        session.commit()
-    engine.dispose()
     with live_app(data_dir, port):
         yield url, accepting
 
