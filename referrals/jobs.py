@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from app.accounts.actor import Actor
 from app.catalogue.selfservice import REMIND_AFTER
+from app.db import begin_for_write
 from referrals.listing_reminders import due_listings, remind_organisation
 from referrals.models import FollowUp, NoticeKind, Referral
 from referrals.notifications import (
@@ -60,11 +61,21 @@ def _lock(session: Session, statement):  # type: ignore[no-untyped-def]
     return statement
 
 
+def _claim(session: Session) -> None:
+    """Begin a unit of work as its claim. PostgreSQL claims rows as they are read (`_lock`); SQLite has no
+    row locks, so the unit begins holding the write lock (waiting for another tick's unit to finish):
+    a unit that read the same due rows as another tick and then wrote after it committed was refused
+    ("database is locked") and the tick exited 1. Under the lock the due rows are read again, and what
+    the other tick did no longer matches."""
+    begin_for_write(session)
+
+
 def _each(sessions: SessionFactory, ids: list[uuid.UUID], work, report: TickReport) -> int:  # type: ignore[no-untyped-def]
     done = 0
     for item_id in ids:
         try:
             with sessions() as session:
+                _claim(session)
                 handled = work(session, item_id)
                 session.commit()
             if handled:  # counted once committed: a refused commit handled nothing
@@ -92,6 +103,7 @@ def _chunked(
         chunk = ids[start : start + CHUNK]
         try:
             with sessions() as session:
+                _claim(session)
                 count = handle(session, chunk)
                 session.commit()
             done += count

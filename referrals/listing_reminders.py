@@ -6,8 +6,9 @@ organisation with due listings gets one notice per provider admin through the no
 self-service page, where one click confirms a listing; no personal data, no listing's details.
 
 Once per period, also with several ticks at once: the organisation's row is locked (FOR UPDATE SKIP LOCKED on
-PostgreSQL), the due listings are read again under the lock, and they are marked asked
-(`service_overlay.reminded_at`) in the same transaction as the notices.
+PostgreSQL; on SQLite the tick's unit of work begins holding the write lock, referrals.jobs._claim), the due
+listings are read again under the lock, and they are marked asked (`service_overlay.reminded_at`) in the
+same transaction as the notices.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 
 from app.accounts.models import Membership, UserAccount
 from app.catalogue.models import Organisation, Service
+from app.db import begin_for_write
 from app.errors import N_
 from app.i18n import gettext
 from app.settings import Settings
@@ -395,6 +396,10 @@ def send_notice(session: Session, notice_id: int, *, senders: Senders, link_for:
     if session.get_bind().dialect.name == "postgresql":
         # Several app processes and the tick may drain at once: each notice is sent by one of them.
         statement = statement.with_for_update(skip_locked=True)
+    else:
+        # SQLite has no row locks: hold the write lock from the read on, so a second drainer waits and
+        # then reads the notice as sent, instead of sending it again and failing to record it.
+        begin_for_write(session)
     notice = session.scalars(statement).first()
     if notice is None or notice.sent_at is not None:
         return "taken"

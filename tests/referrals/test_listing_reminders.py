@@ -3,10 +3,16 @@ over a real SMTP server on loopback, once per period (also with two ticks at onc
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -223,5 +229,103 @@ def test_two_ticks_at_once_ask_once(engine: Engine, committed: Organisation) -> 
         )
     assert queued == 2  # one notice per admin, not two
     # The other found it taken (PostgreSQL: locked and skipped, or nothing due any more under the lock;
-    # SQLite: its write refused, to be retried by the next tick, which finds nothing due).
+    # SQLite: it waited for the write lock, then found nothing due).
     assert sorted(asked) == [0, 1]
+
+
+PROCESS_ORGANISATIONS = 12
+
+
+@pytest.fixture
+def many_committed(engine: Engine) -> Iterator[list[Organisation]]:
+    """Organisations with a listing never confirmed and one admin each, committed for other processes."""
+    with Session(engine, expire_on_commit=False) as session:
+        organisations = [
+            make_organisation(session, name_fi=f"Prosessiseura {n} ry") for n in range(PROCESS_ORGANISATIONS)
+        ]
+        users = []
+        for n, organisation in enumerate(organisations):
+            make_service(session, organisation=organisation, name_fi=f"Prosessiryhmä {n}")
+            users.append(_user(session, f"admin{n}@prosessit.example"))
+            _admin_of(session, organisation, users[-1])
+        session.commit()
+    yield organisations
+    ids = [organisation.id for organisation in organisations]
+    with Session(engine) as session:
+        services = list(session.scalars(select(col(Service.id)).where(col(Service.organisation_id).in_(ids))))
+        session.execute(delete(ReferralNotice).where(col(ReferralNotice.organisation_id).in_(ids)))
+        session.execute(delete(ServiceOverlay).where(col(ServiceOverlay.service_id).in_(services)))
+        for service in session.scalars(select(Service).where(col(Service.id).in_(services))).all():
+            session.delete(service)
+        session.flush()
+        session.execute(delete(Membership).where(col(Membership.organisation_id).in_(ids)))
+        session.execute(delete(UserAccount).where(col(UserAccount.id).in_([u.id for u in users])))
+        session.execute(delete(Organisation).where(col(Organisation.id).in_(ids)))
+        session.commit()
+
+
+# Each process imports the CLI, then waits for the gate, so the two ticks start within milliseconds of
+# each other (starting a process takes longer than the work) and really run at once.
+_GATED_TICK = """
+import os, sys, time
+from tarjotin.cli import main
+gate = os.environ["TICK_GATE"]
+while not os.path.exists(gate):
+    time.sleep(0.005)
+sys.argv = ["tarjotin", "referrals", "tick"]
+main()
+"""
+
+
+def test_two_tick_processes_at_once_each_reminder_sent_once(
+    engine: Engine,
+    many_committed: list[Organisation],
+    smtp: tuple[Inbox, int],
+    tmp_path: Path,
+) -> None:
+    """`tarjotin referrals tick` run twice at the same moment, as two cron entries or two hosts would: both
+    end well (exit 0), every admin is asked once and gets one e-mail."""
+    inbox, port = smtp
+    gate = tmp_path / "go"
+    env = {
+        **os.environ,
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "DATA_DIR": str(tmp_path),
+        "ENVIRONMENT": "development",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "TICK_GATE": str(gate),
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", _GATED_TICK],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    time.sleep(3)  # both have imported the app (a busy machine is slow) and wait at the gate
+    gate.touch()
+    outputs = [process.communicate(timeout=180) for process in processes]
+    for process, (_out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err
+    asked = [int(m.group(1)) for _out, err in outputs if (m := LISTINGS_ASKED.search(err))]
+    assert len(asked) == 2 and sum(asked) == PROCESS_ORGANISATIONS, outputs
+    ours = [m for m in inbox.messages if str(m["To"]).endswith("@prosessit.example")]
+    assert sorted(str(m["To"]) for m in ours) == sorted(
+        f"admin{n}@prosessit.example" for n in range(PROCESS_ORGANISATIONS)
+    )
+    with Session(engine) as session:
+        notices = session.scalars(
+            select(ReferralNotice).where(
+                col(ReferralNotice.organisation_id).in_([o.id for o in many_committed])
+            )
+        ).all()
+    assert len(notices) == PROCESS_ORGANISATIONS
+    assert {(n.result, n.attempts) for n in notices} == {("sent", 1)}
+
+
+# The console wraps its line where it likes.
+LISTINGS_ASKED = re.compile(r"organisations\s+asked\s+to\s+confirm\s+listings\s+(\d+)")
