@@ -97,35 +97,53 @@ def test_the_api_answers_every_generated_request_within_its_schema(
         if pinned:
             runs.append((GenerationMode.POSITIVE, pinned))
         for mode, path_parameters in runs:
-            strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
-
-            @given(case=strategy)
-            @settings(
-                max_examples=EXAMPLES_BY_ID if "{" in operation.path else EXAMPLES[mode],
-                deadline=None,
-                derandomize=True,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case: schemathesis.Case) -> None:
-                nonlocal cases
-                cases += 1
-                try:
-                    case.call_and_validate(checks=CHECKS)
-                except (AssertionError, FailureGroup) as exc:  # failures, or several at once
-                    if len(failures) < 20:
-                        failures.append(f"{case.operation.label}: {case.as_curl_command()}\n{exc}")
-
-            before = cases
-            try:
-                run()
-            except Unsatisfiable:
-                # No invalid request exists for an operation without parameters: nothing to send.
-                assert mode is GenerationMode.NEGATIVE, operation.label
-            print(f"{operation.label} {mode.value}: {cases - before} cases")
+            examples = EXAMPLES_BY_ID if "{" in operation.path else EXAMPLES[mode]
+            sent = _sweep(operation, mode, path_parameters, examples, checks=CHECKS, failures=failures)
+            cases += sent
+            print(f"{operation.label} {mode.value}: {sent} cases")
     assert not failures, "\n\n".join(failures)
     assert cases >= MIN_CASES, cases
+
+
+def _sweep(
+    operation: Any,
+    mode: GenerationMode,
+    path_parameters: dict[str, str] | None,
+    examples: int,
+    *,
+    checks: list[Any],
+    failures: list[str],
+    headers: dict[str, str] | None = None,
+) -> int:
+    """Send up to `examples` generated requests of one operation, repeatably; failures are appended (the
+    first 20) and the number of requests sent is returned."""
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+    sent = 0
+
+    @given(case=strategy)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: schemathesis.Case) -> None:
+        nonlocal sent
+        sent += 1
+        try:
+            case.call_and_validate(checks=checks, headers=headers)
+        except (AssertionError, FailureGroup) as exc:  # failures, or several at once
+            if len(failures) < 20:
+                failures.append(f"{case.operation.label}: {case.as_curl_command(headers)}\n{exc}")
+
+    try:
+        run()
+    except Unsatisfiable:
+        # No invalid request exists for an operation without parameters: nothing to send.
+        assert mode is GenerationMode.NEGATIVE, operation.label
+    return sent
 
 
 def _needs_sign_in(operation: Any) -> bool:
@@ -210,42 +228,22 @@ def test_the_staff_api_refuses_strangers_and_answers_clients_within_its_schema(
     }
     cases = 0
     failures: list[str] = []
-    call: dict[str, Any] = {}  # the checks and headers of the run under way
     for operation in staff:
         token = tokens[operation.definition.raw["tags"][0]]
         path_parameters = {p: pinned[p] for p in pinned if "{" + p + "}" in operation.path} or None
         for signed_in in (False, True):
-            call["headers"] = {"Authorization": f"Bearer {token}"} if signed_in else {}
-            call["checks"] = CHECKS if signed_in else [*CHECKS, _only_refusals]
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
-
-                @given(case=strategy)
-                @settings(
-                    max_examples=STAFF_EXAMPLES[mode],
-                    deadline=None,
-                    derandomize=True,
-                    database=None,
-                    phases=[Phase.explicit, Phase.generate],
-                    suppress_health_check=list(HealthCheck),
+                sent = _sweep(
+                    operation,
+                    mode,
+                    path_parameters,
+                    STAFF_EXAMPLES[mode],
+                    checks=CHECKS if signed_in else [*CHECKS, _only_refusals],
+                    headers={"Authorization": f"Bearer {token}"} if signed_in else None,
+                    failures=failures,
                 )
-                def run(case: schemathesis.Case) -> None:
-                    nonlocal cases
-                    cases += 1
-                    try:
-                        case.call_and_validate(checks=call["checks"], headers=call["headers"])
-                    except (AssertionError, FailureGroup) as exc:
-                        if len(failures) < 20:
-                            failures.append(
-                                f"{case.operation.label}: {case.as_curl_command(call['headers'])}\n{exc}"
-                            )
-
-                before = cases
-                try:
-                    run()
-                except Unsatisfiable:
-                    assert mode is GenerationMode.NEGATIVE, operation.label
-                print(f"{operation.label} signed_in={signed_in} {mode.value}: {cases - before} cases")
+                cases += sent
+                print(f"{operation.label} signed_in={signed_in} {mode.value}: {sent} cases")
     assert not failures, "\n\n".join(failures)
     assert cases >= MIN_STAFF_CASES, cases
 
