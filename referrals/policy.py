@@ -7,6 +7,10 @@ other. Holding `admin` alone makes no one a party to anything.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from typing import Protocol
+
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlmodel import Session, col
 
@@ -83,6 +87,34 @@ def party_branches(actor: Actor) -> list[ColumnElement[bool]]:
     return clauses
 
 
+class ReferralFacts(Protocol):
+    """What `parties_of` reads of a referral: a loaded Referral, or a list's row of one
+    (referrals.queries.ReferralRow)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def kind(self) -> ReferralKind: ...
+    @property
+    def status(self) -> ReferralStatus: ...
+    @property
+    def municipality_code(self) -> str: ...
+    @property
+    def referrer_user_id(self) -> uuid.UUID | None: ...
+    @property
+    def referrer_client_id(self) -> uuid.UUID | None: ...
+    @property
+    def referrer_unit_id(self) -> uuid.UUID | None: ...
+    @property
+    def provider_organisation_id(self) -> uuid.UUID | None: ...
+    @property
+    def provider_access(self) -> bool: ...
+    @property
+    def addressed_to_coordinator(self) -> bool: ...
+    @property
+    def anonymised_at(self) -> datetime | None: ...
+
+
 def coordinator_municipalities(session: Session, actor: Actor, kind: ReferralKind) -> frozenset[str]:
     organisations = actor.organisations_with(COORDINATOR_ROLE[kind])
     if not organisations:
@@ -96,7 +128,7 @@ def coordinator_municipalities(session: Session, actor: Actor, kind: ReferralKin
 def parties_of(
     session: Session,
     actor: Actor,
-    referral: Referral,
+    referral: ReferralFacts,
     *,
     municipalities: dict[ReferralKind, frozenset[str]] | None = None,
 ) -> frozenset[Party]:

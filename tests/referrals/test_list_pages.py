@@ -89,11 +89,10 @@ def test_pages_are_the_visible_referrals_in_order(
         for limit in (1, 2, 3, 50):
             paged: list[object] = []
             for offset in range(0, len(expected) + limit, limit):
-                rows, total = list_referrals(
-                    session, actor=actor, filters=filters, limit=limit, offset=offset
-                )
-                assert total == len(expected), name
-                paged.extend(r.id for r in rows)
+                found = list_referrals(session, actor=actor, filters=filters, limit=limit, offset=offset)
+                assert found.total == len(expected), name
+                assert found.more == (offset + limit < len(expected)), (name, limit, offset)
+                paged.extend(r.id for r in found.rows)
             assert paged == expected, (name, limit)
         shown_somewhere = shown_somewhere or bool(expected)
     assert shown_somewhere

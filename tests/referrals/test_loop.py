@@ -118,8 +118,8 @@ def test_the_whole_loop(session: Session, world: World) -> None:
     ]
     assert timeline[-1].version == seen.version
     # The referrer sees the outcome; every change is in the audit trail, with identifiers only.
-    mine, total = list_referrals(session, actor=world.referrer, filters=ReferralFilter(view=ListView.MINE))
-    assert total == 1 and mine[0].status is S.COMPLETED
+    mine = list_referrals(session, actor=world.referrer, filters=ReferralFilter(view=ListView.MINE))
+    assert mine.total == 1 and [r.status for r in mine.rows] == [S.COMPLETED]
     audits = session.scalars(select(AuditEvent).where(col(AuditEvent.entity_id) == str(referral.id))).all()
     assert len(audits) == len(timeline)
     assert RESIDENT_NAME not in repr([a.details for a in audits])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, get_day_names
@@ -81,6 +82,12 @@ def long_date(value: date | datetime | None, locale: str) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.date()
+    return _long_date(value, locale)
+
+
+@lru_cache(maxsize=4096)
+def _long_date(value: date, locale: str) -> str:
+    # Babel formats a date in about 0.1 ms; a list page shows 100-150 of them, mostly the same few days.
     return format_date(value, format="long", locale=locale)
 
 

@@ -147,7 +147,7 @@ def list_referrals(
     if created_from and created_to and created_from > created_to:
         raise InvalidInput("created_from must not be after created_to.", code="invalid_range")
     today = service.local_today(runtime.now())
-    rows, total = queries.list_referrals(
+    found = queries.list_referrals(
         session,
         actor=actor,
         filters=queries.ReferralFilter(
@@ -161,7 +161,9 @@ def list_referrals(
         limit=limit,
         offset=offset,
     )
-    return ReferralPage(items=[summary_out(r, today) for r in rows], total=total, limit=limit, offset=offset)
+    return ReferralPage(
+        items=[summary_out(r, today) for r in found.rows], total=found.total or 0, limit=limit, offset=offset
+    )
 
 
 @router.get("/{referral_id}", response_model=ReferralOut, responses=ERRORS)

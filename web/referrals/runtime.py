@@ -10,13 +10,14 @@ from fastapi import Request
 from sqlmodel import Session
 
 from app.accounts.actor import Actor, ActorKind
-from app.audit.access import log_access
+from app.audit.access import Accessed, log_access, log_accesses
 from app.retention.values import RetentionValues, effective
 from app.settings import Settings, get_settings
 from app.timeutil import utcnow
 from referrals.links import notice_link_for
 from referrals.models import Referral
 from referrals.notifications import dispatch_pending, senders_from_settings
+from referrals.queries import ReferralRow
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,27 @@ def log_referral_access(
         subject_ref=f"referral:{referral.id}",
         purpose=purpose,
         fields=sorted(fields),
+    )
+
+
+def log_list_access(
+    session: Session, actor: Actor, shown: Iterable[tuple[ReferralRow, Iterable[str]]], *, purpose: str
+) -> None:
+    """`log_referral_access(..., action="read")` for each referral of a page and the fields shown of it,
+    in one insert."""
+    if actor.kind not in (ActorKind.PERSON, ActorKind.API_CLIENT):
+        return
+    log_accesses(
+        session,
+        actor=actor,
+        action="read",
+        entity_type="referral",
+        purpose=purpose,
+        items=[
+            Accessed(entity_id=r.id, subject_ref=f"referral:{r.id}", fields=sorted(fields))
+            for r, fields in shown
+            if r.anonymised_at is None
+        ],
     )
 
 

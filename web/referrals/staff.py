@@ -80,7 +80,7 @@ def list_page(
     except ValueError:
         raise InvalidInput(N_("Choose one of the options.")) from None
     today = service.local_today(runtime.now())
-    rows, total = queries.list_referrals(
+    found = queries.list_referrals(
         session,
         actor=actor,
         filters=queries.ReferralFilter(
@@ -91,21 +91,22 @@ def list_page(
         ),
         limit=PER_PAGE,
         offset=(page - 1) * PER_PAGE,
+        count=False,  # "more on the next page" instead: counting a large inbox cost more than the page
+        today=today,
     )
-    due = queries.follow_ups_due(session, rows, today)
+    rows = found.rows
     items = []
     fields = shown_fields(session, actor, rows)
+    runtime.log_list_access(
+        session, actor, [(r, fields[r.id] & {"name"}) for r in rows], purpose="referral.list"
+    )
     for referral in rows:
-        shown = fields[referral.id]
-        runtime.log_referral_access(
-            session, actor, referral, action="read", purpose="referral.list", fields=shown & {"name"}
-        )
         items.append(
             {
                 "referral": referral,
-                "name": referral.resident_name if "name" in shown else None,
+                "name": referral.resident_name if "name" in fields[referral.id] else None,
                 "overdue": is_overdue(referral, today),
-                "follow_up": due.get(referral.id),
+                "follow_up": referral.follow_up,
             }
         )
     locale = negotiate_locale(request)
@@ -117,9 +118,10 @@ def list_page(
             "views": views,
             "view": chosen,
             "rows": items,
-            "total": total,
+            "first": (page - 1) * PER_PAGE + 1,
+            "last": (page - 1) * PER_PAGE + len(rows),
+            "more": found.more,
             "page": page,
-            "pages": max(1, -(-total // PER_PAGE)),
             "status_filter": [s.value for s in statuses],
             "overdue": overdue,
             "followups": followups,

@@ -13,7 +13,7 @@ from app.accounts.actor import Actor
 from referrals.fields import visible_fields
 from referrals.models import Consent, Referral, ReferralEvent
 from referrals.policy import parties_of
-from referrals.queries import consent_fields_of, get_consent, list_targets, list_timeline
+from referrals.queries import ReferralRow, get_consent, list_targets, list_timeline
 from referrals.status import CLOSED, RULES, UNANSWERED, Action, Party, ReferralKind, ReferralStatus
 from web.referrals.schemas import EventOut, ReferralOut, ReferralSummary, ServiceRef
 
@@ -91,16 +91,13 @@ def detail(session: Session, actor: Actor, referral: Referral) -> Detail:
 
 
 def shown_fields(
-    session: Session, actor: Actor, referrals: Sequence[Referral]
+    session: Session, actor: Actor, rows: Sequence[ReferralRow]
 ) -> dict[uuid.UUID, frozenset[str]]:
-    """`detail(...).fields` of each referral of a page, with one consent query (not three per row)."""
-    consents = consent_fields_of(session, [r.id for r in referrals])
+    """`detail(...).fields` of each referral of a page (its row carries the consent's fields)."""
     municipalities: dict[ReferralKind, frozenset[str]] = {}
     return {
-        r.id: visible_fields(
-            parties_of(session, actor, r, municipalities=municipalities), consents.get(r.id, [])
-        )
-        for r in referrals
+        r.id: visible_fields(parties_of(session, actor, r, municipalities=municipalities), r.consent_fields)
+        for r in rows
     }
 
 
@@ -199,11 +196,11 @@ def referral_out(session: Session, view: Detail) -> ReferralOut:
     )
 
 
-def is_overdue(referral: Referral, today: date) -> bool:
+def is_overdue(referral: Referral | ReferralRow, today: date) -> bool:
     return referral.status in UNANSWERED and referral.respond_by < today
 
 
-def summary_out(referral: Referral, today: date) -> ReferralSummary:
+def summary_out(referral: ReferralRow, today: date) -> ReferralSummary:
     return ReferralSummary(
         id=referral.id,
         kind=referral.kind,
