@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+import orjson
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -85,7 +90,11 @@ def test_a_database_lost_mid_stream_ends_it_with_one_warning(
     with caplog.at_level(logging.WARNING):
         cut = client.get("/hsds/services", params={"format": "ndjson"})
     assert cut.status_code == 200
-    assert len(cut.text.splitlines()) < len(NAMES)  # ended early, and said so in the log
+    *records, last = [orjson.loads(line) for line in cut.text.splitlines()]
+    assert len(records) == 1 and records[0]["name"] in NAMES  # the batch read before the loss
+    # The last line says the list is not whole (in the asked language), and the log says it too.
+    assert last == {"error": "stream_interrupted", "message": last["message"]}
+    assert last["message"].startswith("Luettelo katkesi kesken")  # Finnish unless asked otherwise
     warnings = _hsds_log(caplog)
     assert [(r.name, r.levelno) for r in warnings] == [("web.hsds.routes", logging.WARNING)], warnings
     assert warnings[0].exc_info is None and "ended early" in warnings[0].getMessage()
@@ -145,3 +154,64 @@ def test_a_single_record_commits_before_its_response(
     monkeypatch.undo()
     lost["now"] = False
     assert client.get(f"/hsds/services/{first}").status_code == 200
+
+
+def _losing_after_first_batch(monkeypatch: pytest.MonkeyPatch, lost: dict[str, bool]) -> None:
+    every_batch = queries.iter_service_ids
+
+    def losing(*args: Any, **kwargs: Any) -> Iterator[list[uuid.UUID]]:
+        for index, ids in enumerate(every_batch(*args, **kwargs)):
+            yield ids
+            if index == 0:
+                lost["now"] = True
+
+    monkeypatch.setattr(queries, "iter_service_ids", losing)
+    monkeypatch.setattr(routes, "BATCH", 1)
+
+
+@pytest.fixture
+def over_http(served: tuple[TestClient, dict[str, bool]]) -> Iterator[str]:
+    """The same app behind a real HTTP server (uvicorn, as `tarjotin serve` runs it) on a loopback port."""
+    client, _lost = served
+    config = uvicorn.Config(client.app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_a_cut_stream_is_an_incomplete_transfer_over_http(
+    served: tuple[TestClient, dict[str, bool]], over_http: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a client sees of a stream the database failed in: not a complete 200 but a broken transfer
+    (the chunked body never ends), after the records read and the error line. A whole stream ends well."""
+    _client, lost = served
+    with httpx.Client(base_url=over_http, timeout=20) as http:
+        whole = http.get("/hsds/services", params={"format": "ndjson"})
+        assert whole.status_code == 200 and len(whole.text.splitlines()) == len(NAMES)
+        _losing_after_first_batch(monkeypatch, lost)
+        received = b""
+        with http.stream(
+            "GET",
+            "/hsds/services",
+            params={"format": "ndjson", "lang": "sv"},
+            headers={"Accept-Encoding": "identity"},  # the bytes as sent, to read what came before the cut
+        ) as cut:
+            assert cut.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):
+                for part in cut.iter_raw():
+                    received += part
+        *records, last = [orjson.loads(line) for line in received.splitlines()]
+        assert len(records) == 1 and records[0]["name"] in NAMES
+        assert last["error"] == "stream_interrupted" and last["message"].startswith("Listan avbröts")
+        monkeypatch.undo()
+        lost["now"] = False
+        # The server carries on: the next stream is whole.
+        assert len(http.get("/hsds/services", params={"format": "ndjson"}).text.splitlines()) == len(NAMES)

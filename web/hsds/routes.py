@@ -23,6 +23,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from starlette.concurrency import iterate_in_threadpool
+from starlette.types import Send
 
 from app.catalogue.codes import load_postal_codes
 from app.db import get_session
@@ -33,6 +35,7 @@ from app.opendata.loading import load_lookups, load_organisation_bundles, load_s
 from app.timeutil import utcnow
 from web.deps import SessionDep
 from web.hsds import access
+from web.i18n import gettext, negotiate_locale
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +76,10 @@ Lang = Annotated[
 Format = Annotated[
     Literal["json", "ndjson"],
     Query(
-        description="`json` (default): one page. `ndjson`: every result, one JSON object a line, streamed."
+        description="`json` (default): one page. `ndjson`: every result, one JSON object a line, streamed. "
+        "A stream that fails part-way (the database lost) is not complete: its last line is "
+        '`{"error": "stream_interrupted", "message": ...}` and the connection closes before the chunked body '
+        "ends, which HTTP clients report as an error; fetch the list again."
     ),
 ]
 Page = Annotated[int, Query(ge=1, le=1_000_000, description="Page number of paginated result.")]
@@ -170,6 +176,8 @@ class Answer:
         return Response(orjson.dumps(body), media_type="application/json", headers=self.headers)
 
     def ndjson(self, records: Iterable[dict[str, Any]]) -> StreamingResponse:
+        stream = NdjsonResponse(media_type=NDJSON, headers=self.headers)
+
         def lines() -> Iterator[bytes]:
             chunk: list[bytes] = []
             try:
@@ -187,11 +195,42 @@ class Answer:
                     type(error).__name__,
                 )
                 _discard(self.session)
-                return
+                # Records already read go out, then a line that says the list is not whole; the response
+                # then ends without the chunked body's terminator (NdjsonResponse), which HTTP clients
+                # report as an incomplete transfer. A line reader that ignores the transport still sees it.
+                message = gettext(
+                    negotiate_locale(self.request),
+                    "The list was cut short: not every record could be read. Fetch the list again in a moment.",
+                )
+                chunk.append(orjson.dumps({"error": "stream_interrupted", "message": message}))
+                stream.interrupted = True
             if chunk:
                 yield b"\n".join(chunk) + b"\n"
 
-        return StreamingResponse(lines(), media_type=NDJSON, headers=self.headers)
+        stream.body_iterator = iterate_in_threadpool(lines())
+        return stream
+
+
+class NdjsonResponse(StreamingResponse):
+    """A stream of ndjson lines that, when the records cannot all be read, does not end as if complete.
+
+    The status line (200) is sent before the first record is read, so a failure later cannot become an
+    error answer. Instead its last line is `{"error": "stream_interrupted", "message": ...}` and the
+    response returns without the final (empty) body message: the server then closes the connection without
+    the chunked body's terminating chunk (uvicorn: "ASGI callable returned without completing response"),
+    which curl (exit 18), httpx, requests and browsers' fetch all report as an error. No exception leaves
+    the app, so no traceback is logged for a passing database outage."""
+
+    def __init__(self, *, media_type: str, headers: dict[str, str]) -> None:
+        super().__init__(iter(()), media_type=media_type, headers=headers)
+        self.interrupted = False
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        async for chunk in self.body_iterator:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        if not self.interrupted:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def page_body(contents: list[dict[str, Any]], total: int, page: int, per_page: int) -> dict[str, Any]:
