@@ -500,8 +500,8 @@ def _sal_records(
     records: list[dict[str, Any]] = []
     lookups = answer.lookups() if full else None
     for sal_id, service_id in rows:
-        service = bundles.get(service_id)
-        sal = next((s for s in service.sals if s.row.id == sal_id), None) if service else None
+        service = bundles.get(str(service_id))  # loaded rows carry their ids as text
+        sal = next((s for s in service.sals if s.row.id == str(sal_id)), None) if service else None
         if service is None or sal is None:
             continue
         if lookups is not None:
