@@ -9,11 +9,14 @@ import zipfile
 from io import BytesIO
 from typing import Any
 
+import orjson
+import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from app.opendata import tabular
 from tests.hsds.conftest import assert_valid, page_schema, reference_dir
+from web.hsds import routes
 
 ALL = {"per_page": 1000}
 
@@ -184,3 +187,22 @@ def test_the_zip_is_a_datapackage_of_hsds_tables(demo_client: TestClient) -> Non
     # Swedish texts in the Swedish export.
     names = {row["name"] for row in tabular.read_zip_tables(data)["taxonomies"]}
     assert "PTV:s tjänsteklasser" in names
+
+
+def test_every_streamed_service_is_byte_for_byte_its_single_record(
+    demo_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ndjson stream reads in batches and keeps places and organisations met by earlier batches (the
+    places as their JSON text); each of its lines is still exactly the bytes /services/{id} answers, for
+    every service of the demo catalogue. Small batches, so most places come from that cache."""
+    monkeypatch.setattr(routes, "BATCH", 37)
+    for lang in ("fi", "sv"):
+        response = demo_client.get("/hsds/services", params={"format": "ndjson", "lang": lang})
+        assert response.status_code == 200
+        lines = response.content.splitlines()
+        assert len(lines) == 705
+        for line in lines:
+            service_id = orjson.loads(line)["id"]
+            single = demo_client.get(f"/hsds/services/{service_id}", params={"lang": lang})
+            assert single.status_code == 200
+            assert single.content == line, service_id

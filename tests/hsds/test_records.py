@@ -264,3 +264,16 @@ def test_derived_ids_are_the_same_on_every_answer(rich: tuple[TestClient, dict[s
 
     assert all_ids(first) == all_ids(second)
     assert len(set(all_ids(first))) > 40
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_stream_holds_each_rich_record_byte_for_byte(
+    rich: tuple[TestClient, dict[str, Any]], lang: str
+) -> None:
+    """Records that use every optional field: each ndjson line is exactly /services/{id}'s answer."""
+    client, ids = rich
+    lines = client.get("/hsds/services", params={"format": "ndjson", "lang": lang}).content.splitlines()
+    assert ids["service"] in {json.loads(line)["id"] for line in lines}
+    for line in lines:
+        single = client.get(f"/hsds/services/{json.loads(line)['id']}", params={"lang": lang})
+        assert single.content == line
