@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.models_base import StrEnumType, new_id
@@ -45,6 +45,32 @@ class ActivityLevel(StrEnum):
     MEETS = "meets"
 
 
+# What the follow-up report (referrals/followup.py) reads of each referral in its scope.
+FOLLOWUP_COLUMNS = [
+    "id",
+    "status",
+    "kind",
+    "source",
+    "referrer_unit_id",
+    "provider_organisation_id",
+    "age_band",
+    "answered_at",
+    "sessions_attended",
+    "followup_stage",
+    "capacity_shortfall",
+    "declined_reasons",
+    "discontinued_reasons",
+    "active_before",
+    "active_after",
+    "swemwbs_before",
+    "swemwbs_after",
+    "lonely_before",
+    "lonely_after",
+    "still_m3",
+    "still_m6",
+    "still_m12",
+]
+
 # The optimistic lock: SQLAlchemy adds "AND version = :old" to every UPDATE of a referral and raises
 # StaleDataError when another transaction got there first (also on SQLite, where rows cannot be locked).
 _version_column = Column("version", Integer, nullable=False, default=1)
@@ -60,7 +86,14 @@ class Referral(SQLModel, table=True):
         Index("ix_referral_referrer_user", "referrer_user_id", "created_at"),
         Index("ix_referral_referrer_unit", "referrer_unit_id", "created_at"),
         Index("ix_referral_coordinator", "municipality_code", "kind", "status"),
-        Index("ix_referral_followup", "municipality_code", "sent_at", "status", "kind"),
+        # The follow-up report's scope (municipality codes and a period of send times), with every column
+        # the report reads: a vacuumed table answers it from this index alone, not from the wide rows.
+        Index(
+            "ix_referral_followup",
+            "municipality_code",
+            "sent_at",
+            postgresql_include=FOLLOWUP_COLUMNS,
+        ),
     )
     __mapper_args__ = {"version_id_col": _version_column}
 
@@ -123,7 +156,31 @@ class Referral(SQLModel, table=True):
 
     # --- the outcome ---
     outcome: str | None = Field(default=None, max_length=40)  # the reason code of the closing action
-    sessions_attended: int = 0
+    sessions_attended: int = 0  # attendance records marked present (the follow-up's "started" reads it)
+
+    # --- facts for the follow-up report, kept by referrals/followup_facts.py ---
+    # Each is what the report would otherwise work out from the timeline and the follow-up answers of
+    # every referral in the period (seconds at a county's year); the row carries them instead, written in
+    # the transaction that writes the event or the answer, so the report is one pass over the scope.
+    # The furthest of accepted (1), contacted (2) and started (3) the timeline ever reached.
+    followup_stage: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Ever declined for lack of room, or put on a waiting list.
+    capacity_shortfall: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The reasons it was ever declined, and discontinued, as bits (followup_facts.REASON_BITS).
+    declined_reasons: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    discontinued_reasons: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Follow-up answers: the baseline's scores, the latest follow-up's (1 = 3, 2 = 6, 3 = 12 months) and
+    # whether the resident still attended at each follow-up.
+    latest_follow_up: int | None = None
+    active_before: bool | None = None
+    active_after: bool | None = None
+    swemwbs_before: int | None = None
+    swemwbs_after: int | None = None
+    lonely_before: bool | None = None
+    lonely_after: bool | None = None
+    still_m3: bool | None = None
+    still_m6: bool | None = None
+    still_m12: bool | None = None
 
     # The resident's short code (HMAC, never the code itself) and its attempt limit.
     code_hash: str | None = Field(default=None, max_length=64)

@@ -19,6 +19,7 @@ from app.audit.trail import record_event
 from app.errors import InvalidInput, PermissionDenied
 from app.retention.values import DEFAULT_FOLLOW_UP_MONTHS
 from referrals.errors import ReferralNotFound
+from referrals.followup_facts import note_answers
 from referrals.measures import Timepoint, answers_from_form, load_definitions, scores_from_answers
 from referrals.models import ConsentMethod, Referral
 from referrals.outcome_models import OutcomeConsent, OutcomeRequest, OutcomeResponse
@@ -200,6 +201,7 @@ def record_answers(
     session.add(response)
     _audit(session, referral, actor, "referral.outcome_recorded", timepoint=timepoint.value)
     session.flush()
+    note_answers(session, referral, timepoint, scores)
     return response
 
 

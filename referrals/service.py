@@ -42,6 +42,7 @@ from referrals.errors import (
     TransitionNotAllowed,
 )
 from referrals.fields import CONSENT_FIELDS, PracticalNeed, Reason, age_band, visible_fields
+from referrals.followup_facts import note_event
 from referrals.models import (
     ActivityLevel,
     Attendance,
@@ -175,6 +176,7 @@ def transition(
                 referral.respond_by, local_today(now) + timedelta(days=DEFAULT_RESPONSE_DAYS)
             )
             referral.reminded_at = None
+    note_event(referral, target, reason)  # the follow-up report's facts, in the same versioned UPDATE
     session.add(referral)
     try:
         session.flush()
