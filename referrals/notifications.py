@@ -35,6 +35,7 @@ from referrals.models import (
     NoticeKind,
     Referral,
     ReferralNotice,
+    ReferralSource,
 )
 from referrals.policy import COORDINATOR_ROLE
 from referrals.status import Action
@@ -56,6 +57,7 @@ NOTICES: Mapping[Action, tuple[tuple[str, NoticeKind], ...]] = MappingProxyType(
         Action.COMPLETE: ((REFERRER, NoticeKind.STATUS_CHANGED),),
         Action.DISCONTINUE: ((REFERRER, NoticeKind.STATUS_CHANGED),),
         Action.CANCEL: ((RECEIVERS, NoticeKind.STATUS_CHANGED),),
+        Action.WITHDRAW: ((RECEIVERS, NoticeKind.STATUS_CHANGED),),
         Action.WITHDRAW_CONSENT: (
             (REFERRER, NoticeKind.CONSENT_WITHDRAWN),
             (RECEIVERS, NoticeKind.CONSENT_WITHDRAWN),
@@ -81,8 +83,12 @@ def notice_for(referral: Referral, audience: str, kind: NoticeKind) -> ReferralN
         channel = resident_channel(referral)
         if channel is None:
             return None
-        if kind is NoticeKind.RESIDENT_LINK and referral.code_hash is None:
-            return None  # no code, no way in: a self-referral's resident has nothing to open
+        if kind is NoticeKind.RESIDENT_LINK and (
+            referral.code_hash is None or referral.source is ReferralSource.SELF
+        ):
+            # No code, no way in. A self-referral's resident was shown the link and code on the page they
+            # sent it from; this message ("an activity has been recommended to you") is not theirs.
+            return None
         return ReferralNotice(
             referral_id=referral.id, kind=kind, channel=channel, audience=NoticeAudience.RESIDENT
         )

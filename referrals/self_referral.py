@@ -1,6 +1,8 @@
 """Self-referral: a resident asks a service's provider to contact them, from the service's page, without
 signing in and without any professional. It arrives in the provider's inbox as a referral whose source is
-`self`, and the provider is told by e-mail (no personal data, only a link), as for any new referral.
+`self`, and the provider is told by e-mail (no personal data, only a link), as for any new referral. The
+resident is shown their link and short code, to see the request later or withdraw it (Action.WITHDRAW: the
+provider still sees it, withdrawn).
 
 Only for a service whose provider has said in its overlay that it takes referrals. The resident gives the
 minimum (a name, how to reach them, a short message without health details) and consents, on the form, to
@@ -23,6 +25,7 @@ from app.catalogue.enums import ServiceStatus
 from app.catalogue.models import Location, Municipality, Organisation, Service, ServiceArea, ServiceAtLocation
 from app.catalogue.overlay import ServiceOverlay
 from app.errors import N_, NotFound
+from referrals import links
 from referrals.models import (
     Consent,
     ConsentMethod,
@@ -36,6 +39,7 @@ from referrals.service import (
     DEFAULT_RESPONSE_DAYS,
     HOPES_MAX,
     FieldErrors,
+    Issued,
     local_today,
     normalise_phone,
     transition,
@@ -151,9 +155,11 @@ def send_contact_request(
     service_id: UUID,
     data: ContactRequest,
     now: datetime,
+    secret: str,
     response_days: int = DEFAULT_RESPONSE_DAYS,
-) -> Referral:
-    """Record the resident's contact request as a self-referral to the service's provider, and send it."""
+) -> Issued:
+    """Record the resident's contact request as a self-referral to the service's provider, and send it;
+    with the resident's link and short code, to see or withdraw it later."""
     service = accepting_service(session, service_id)
     errors, channel, phone, email = _validate(data)
     municipality = _municipality(session, service)
@@ -188,6 +194,9 @@ def send_contact_request(
     )
     session.add(referral)
     session.flush()
+    # Shown to the resident once, on the page they sent it from (web/referrals/self_referral.py).
+    code = links.new_short_code()
+    referral.code_hash = links.code_digest(referral.id, code, secret)
     session.add(
         ReferralTarget(
             referral_id=referral.id, service_id=service.id, organisation_id=service.organisation_id
@@ -216,4 +225,4 @@ def send_contact_request(
         parties=frozenset({Party.RESIDENT}),
         details={"source": ReferralSource.SELF.value, "channel": channel.value},
     )
-    return referral
+    return Issued(referral=referral, short_code=code, link_token=links.link_token(referral.id, secret))

@@ -57,6 +57,7 @@ from referrals.models import (
     Referral,
     ReferralEvent,
     ReferralNotice,
+    ReferralSource,
     ReferralTarget,
 )
 from referrals.notifications import queue_message_notice, queue_notices
@@ -68,6 +69,7 @@ from referrals.status import (
     REASONS_NEEDING_NOTE,
     RECEIVERS,
     RULES,
+    SELF_REFERRAL_ONLY,
     STATUS_LABELS,
     UNANSWERED,
     Action,
@@ -128,7 +130,7 @@ def transition(
     if not can_see(parties) and not (Party.ADMIN in parties and Party.ADMIN in rule.by):
         raise ReferralNotFound()
     acting = parties & rule.by
-    if not acting:
+    if not acting or (action in SELF_REFERRAL_ONLY and referral.source is not ReferralSource.SELF):
         raise NotAParty()
     if expected_version is not None and expected_version != referral.version:
         raise StaleVersion()

@@ -108,6 +108,9 @@ class Action(StrEnum):
     COMPLETE = "complete"
     DISCONTINUE = "discontinue"
     CANCEL = "cancel"  # the referrer withdraws the referral
+    # The resident withdraws their own contact request (a self-referral only, SELF_REFERRAL_ONLY): it closes
+    # as cancelled and the provider keeps seeing it, withdrawn, so that no one calls the resident.
+    WITHDRAW = "withdraw"
     WITHDRAW_CONSENT = "withdraw_consent"  # any party, on the resident's word: closes and removes access
     EXPIRE = "expire"
     REOPEN = "reopen"  # back to the open state it was closed from, with a note
@@ -158,6 +161,7 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         A.COMPLETE: _rule({S.CONTACTED, S.IN_PROGRESS}, S.COMPLETED, set(RECEIVERS), reason=True),
         A.DISCONTINUE: _rule(_ENGAGED, S.DISCONTINUED, set(RECEIVERS), reason=True),
         A.CANCEL: _rule(OPEN | {S.DRAFT}, S.CANCELLED, {P.REFERRER}),
+        A.WITHDRAW: _rule(OPEN, S.CANCELLED, {P.RESIDENT}),
         # An administrator withdraws it only as part of erasing the resident's data on their request.
         A.WITHDRAW_CONSENT: _rule(
             OPEN, S.CANCELLED, {P.RESIDENT, P.REFERRER, P.PROVIDER, P.COORDINATOR, P.ADMIN}
@@ -175,6 +179,10 @@ RULES: Mapping[Action, Rule] = MappingProxyType(
         A.ERASE: _rule(CLOSED - {S.ENTERED_IN_ERROR} | {S.DRAFT}, None, {P.ADMIN}, note=True),
     }
 )
+
+# Actions only on a self-referral (source self): the resident of a professional's referral says no (REFUSE)
+# or withdraws consent instead. transition() refuses them on any other referral.
+SELF_REFERRAL_ONLY: frozenset[Action] = frozenset({A.WITHDRAW})
 
 
 # --- reasons -----------------------------------------------------------------------------------------------
@@ -245,6 +253,7 @@ ACTION_LABELS: Mapping[Action, str] = MappingProxyType(
         A.COMPLETE: N_("Complete"),
         A.DISCONTINUE: N_("Discontinue"),
         A.CANCEL: N_("Cancel the referral"),
+        A.WITHDRAW: N_("Request withdrawn by the resident"),
         A.WITHDRAW_CONSENT: N_("Withdraw consent"),
         A.EXPIRE: N_("Expire"),
         A.REOPEN: N_("Reopen"),

@@ -148,7 +148,7 @@ def _self_referrals(session: Session, world: World, n: int) -> None:
         request = ContactRequest(
             name=f"Asukas {index}", contact_channel="phone", contact="+358401234567", consent=True
         )
-        send_contact_request(session, service_id=world.service.id, data=request, now=NOW)
+        send_contact_request(session, service_id=world.service.id, data=request, now=NOW, secret="secret")
 
 
 def test_self_referrals_are_their_own_group_not_the_providers_unit(session: Session, world: World) -> None:

@@ -25,15 +25,17 @@ from referrals.models import (
     NoticeAudience,
     NoticeKind,
     Referral,
+    ReferralEvent,
     ReferralNotice,
     ReferralSource,
 )
 from referrals.notifications import DevelopmentSmsSender, Senders, SmtpEmailSender, dispatch_pending
+from referrals.service import issue_referral
 from referrals.status import ReferralKind, ReferralStatus
 from tarjotin.cli import alembic_config
 from tests.factories import make_organisation
 from tests.referrals.test_notifications import Inbox, smtp  # noqa: F401  (the loopback SMTP fixture)
-from tests.referrals.world import World, bearer, make_world, savepoint_sessions
+from tests.referrals.world import NOW, World, bearer, make_world, referral_input, savepoint_sessions
 from web.auth.ratelimit import _limiter
 from web.referrals import self_referral
 
@@ -120,7 +122,7 @@ def test_the_request_reaches_the_providers_inbox_and_no_one_else(
     referral = session.scalars(select(Referral).where(col(Referral.source) == ReferralSource.SELF)).one()
     assert referral.status is ReferralStatus.SENT and referral.provider_access
     assert (referral.chosen_service_id, referral.provider_organisation_id) == (world.service.id, world.ngo.id)
-    assert referral.referrer_user_id is None and referral.code_hash is None
+    assert referral.referrer_user_id is None and referral.code_hash is not None  # shown on the thanks page
     # No one referred the resident: the provider receives, it is not the referrer.
     assert referral.referrer_organisation_id is None
     assert (referral.resident_name, referral.resident_email, referral.hopes) == (NAME, EMAIL, MESSAGE)
@@ -274,3 +276,134 @@ def test_stored_self_referrals_lose_the_providers_organisation_as_referrer(engin
             assert stored == {"self": None, "professional": organisation_id}
         finally:
             transaction.rollback()
+
+
+_LINK = re.compile(r'href="https?://[^/"]+(/(?:fi|sv|en)/r/[^"]+)"')
+_CODE = re.compile(r'class="short-code">([A-Z0-9]{4}-[A-Z0-9]{4})<')
+
+
+def test_the_resident_withdraws_their_own_request_and_the_provider_sees_it_withdrawn(
+    session: Session, client: TestClient, settings: Settings
+) -> None:
+    world = _accepting(session)
+    path = f"/fi/services/{world.service.id}/contact-request"
+    sent = client.post(path, data={**_form(client, path), **_valid()}, follow_redirects=True)
+    assert sent.status_code == 200 and sent.headers["cache-control"] == "no-store"
+    # The thanks page gives this browser the link and the code; the address carries neither.
+    assert "/r/" not in str(sent.url) and "code" not in str(sent.url)
+    link, code = _LINK.search(sent.text), _CODE.search(sent.text)
+    assert link and code, sent.text
+    session.expire_all()
+    referral = session.scalars(select(Referral).where(col(Referral.source) == ReferralSource.SELF)).one()
+    # Another browser (no receipt) is thanked without them.
+    other = TestClient(client.app)
+    assert "short-code" not in other.get(f"{path}/sent?via=email").text
+
+    page = client.get(link.group(1))
+    assert page.status_code == 200 and NAME not in page.text and "Peru pyyntöni" not in page.text
+    csrf = _CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    opened = client.post(
+        link.group(1), data={"code": code.group(1), "csrftoken": csrf}, follow_redirects=True
+    )
+    assert opened.status_code == 200 and "Yhteydenottopyyntösi" in opened.text
+    # One's own request is withdrawn, not refused.
+    assert "Peru pyyntöni" in opened.text and 'value="refuse"' not in opened.text
+    act = f"{link.group(1)}/act"
+    form = {"action": "withdraw", "version": str(referral.version), "csrftoken": csrf}
+
+    # Without the CSRF token: refused, nothing changes.
+    assert client.post(act, data={k: v for k, v in form.items() if k != "csrftoken"}).status_code == 403
+    # First a confirmation page, which changes nothing.
+    asked = client.post(act, data=form)
+    assert asked.status_code == 200 and "Perutaanko yhteydenottopyyntösi?" in asked.text
+    assert 'name="confirm" value="yes"' in asked.text and f'href="{link.group(1)}"' in asked.text
+    session.expire_all()
+    assert session.get(Referral, referral.id).status is ReferralStatus.SENT  # type: ignore[union-attr]
+    done = client.post(act, data={**form, "confirm": "yes"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=withdraw")
+    after = client.get(done.headers["location"])
+    assert "Peruttu" in after.text and "Peru pyyntöni" not in after.text
+
+    session.expire_all()
+    stored = session.get(Referral, referral.id)
+    assert stored is not None and stored.status is ReferralStatus.CANCELLED and stored.closed_at is not None
+    assert stored.provider_access  # the provider still sees it, as withdrawn
+    events = session.scalars(
+        select(ReferralEvent)
+        .where(col(ReferralEvent.referral_id) == referral.id)
+        .order_by(col(ReferralEvent.id))
+    ).all()
+    assert [(e.action, e.party.value, e.to_status) for e in events][-1] == (
+        "withdraw",
+        "resident",
+        ReferralStatus.CANCELLED,
+    )
+    notices = session.scalars(
+        select(ReferralNotice).where(
+            col(ReferralNotice.referral_id) == referral.id,
+            col(ReferralNotice.kind) == NoticeKind.STATUS_CHANGED,
+        )
+    ).all()
+    assert [(n.audience, n.organisation_id) for n in notices] == [(NoticeAudience.ORGANISATION, world.ngo.id)]
+
+    provider = bearer(world.provider, settings.secret_key.get_secret_value())
+    client.cookies.clear()
+    inbox = client.get("/staff/referrals?view=inbox&status=cancelled", headers=provider).text
+    assert f"/staff/referrals/{referral.id}" in inbox
+    detail = client.get(f"/staff/referrals/{referral.id}", headers=provider).text
+    assert "Peruttu" in detail and "Asukas perui pyyntönsä" in detail
+    api = client.get(f"/api/v1/referrals/{referral.id}", headers=provider).json()
+    assert api["status"] == "cancelled" and api["timeline"][-1]["action"] == "withdraw"
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "button"),
+    [
+        ("sv", "Vill du återkalla din kontaktbegäran?", "Ja, återkalla min begäran"),
+        ("en", "Withdraw your contact request?", "Yes, withdraw my request"),
+    ],
+)
+def test_the_confirmation_in_swedish_and_english(
+    session: Session, client: TestClient, lang: str, question: str, button: str
+) -> None:
+    world = _accepting(session)
+    path = f"/{lang}/services/{world.service.id}/contact-request"
+    sent = client.post(path, data={**_form(client, path), **_valid()}, follow_redirects=True)
+    link, code = _LINK.search(sent.text), _CODE.search(sent.text)
+    assert link and code and link.group(1).startswith(f"/{lang}/r/")
+    csrf = _CSRF.search(client.get(link.group(1)).text).group(1)  # type: ignore[union-attr]
+    client.post(link.group(1), data={"code": code.group(1), "csrftoken": csrf})
+    session.expire_all()
+    referral = session.scalars(select(Referral)).one()
+    asked = client.post(
+        f"{link.group(1)}/act",
+        data={"action": "withdraw", "version": str(referral.version), "csrftoken": csrf},
+    )
+    assert asked.status_code == 200 and question in asked.text and button in asked.text
+    assert f'lang="{lang}"' in asked.text
+
+
+def test_a_professionals_referral_cannot_be_withdrawn_as_a_request(
+    session: Session, client: TestClient, settings: Settings
+) -> None:
+    """Its resident says no or withdraws consent (both confirmed first); 'withdraw' is not theirs."""
+    world = make_world(session)
+    issued = issue_referral(
+        session,
+        actor=world.referrer,
+        data=referral_input(world),
+        now=NOW,
+        secret=settings.secret_key.get_secret_value(),
+    )
+    session.commit()
+    path = f"/fi/r/{issued.link_token}"
+    csrf = _CSRF.search(client.get(path).text).group(1)  # type: ignore[union-attr]
+    page = client.post(path, data={"code": issued.short_code, "csrftoken": csrf}, follow_redirects=True)
+    assert 'value="refuse"' in page.text and 'value="withdraw"' not in page.text
+    version = str(issued.referral.version)
+    refused = client.post(f"{path}/act", data={"action": "withdraw", "version": version, "csrftoken": csrf})
+    assert refused.status_code == 409
+    asked = client.post(f"{path}/act", data={"action": "refuse", "version": version, "csrftoken": csrf})
+    assert asked.status_code == 200 and "Kieltäydytkö tästä lähetteestä?" in asked.text
+    session.expire_all()
+    assert session.get(Referral, issued.referral.id).status is ReferralStatus.SENT  # type: ignore[union-attr]

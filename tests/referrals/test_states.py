@@ -10,10 +10,18 @@ import pytest
 from sqlmodel import Session
 
 from app.accounts.actor import Actor
-from referrals.errors import TransitionNotAllowed
-from referrals.models import ContactChannel, Referral
+from referrals.errors import NotAParty, TransitionNotAllowed
+from referrals.models import ContactChannel, Referral, ReferralSource
 from referrals.service import transition
-from referrals.status import FHIR_TASK_STATUS, RULES, Action, Party, ReferralKind, ReferralStatus
+from referrals.status import (
+    FHIR_TASK_STATUS,
+    RULES,
+    SELF_REFERRAL_ONLY,
+    Action,
+    Party,
+    ReferralKind,
+    ReferralStatus,
+)
 from tests.referrals.world import NOW, make_world
 
 # ok: allowed from that state; -: refused. Columns in ReferralStatus order.
@@ -31,6 +39,7 @@ attend              -    -      -        ok       -         -          ok       
 complete            -    -      -        -        -         -          ok         ok         -          -           -         -          -
 discontinue         -    -      -        ok       -         ok         ok         ok         -          -           -         -          -
 cancel              ok   ok     ok       ok       -         ok         ok         ok         -          -           -         -          -
+withdraw            -    ok     ok       ok       -         ok         ok         ok         -          -           -         -          -
 withdraw_consent    -    ok     ok       ok       -         ok         ok         ok         -          -           -         -          -
 expire              -    ok     ok       -        -         -          -          -          -          -           -         -          -
 reopen              -    -      -        -        ok        -          -          -          ok         ok          -         ok         -
@@ -54,6 +63,7 @@ attend P C
 complete P C
 discontinue P C
 cancel R
+withdraw X
 withdraw_consent X R P C A
 expire S
 reopen R P C
@@ -109,6 +119,8 @@ def test_every_action_in_every_state(session: Session, action: Action) -> None:
             continue
         referral = Referral(
             kind=ReferralKind.WELFARE,
+            # An action on self-referrals only is tried on one (test_withdrawing_is_for_self_referrals).
+            source=ReferralSource.SELF if action in SELF_REFERRAL_ONLY else ReferralSource.PROFESSIONAL,
             status=state,
             respond_by=NOW.date(),
             referrer_organisation_id=world.county.id,
@@ -135,3 +147,29 @@ def test_every_action_in_every_state(session: Session, action: Action) -> None:
             with pytest.raises(TransitionNotAllowed):
                 call()
             assert referral.status is state
+
+
+def test_withdrawing_is_for_self_referrals(session: Session) -> None:
+    """The resident of a professional's referral says no or withdraws consent; only a resident's own
+    contact request can be withdrawn as such."""
+    world = make_world(session)
+    referral = Referral(
+        kind=ReferralKind.WELFARE,
+        status=ReferralStatus.SENT,
+        respond_by=NOW.date(),
+        referrer_organisation_id=world.county.id,
+        municipality_code="398",
+        contact_channel=ContactChannel.PAPER,
+    )
+    session.add(referral)
+    session.flush()
+    with pytest.raises(NotAParty):
+        transition(
+            session,
+            referral,
+            Action.WITHDRAW,
+            actor=Actor.resident(referral.id),
+            now=NOW,
+            parties=frozenset({Party.RESIDENT}),
+        )
+    assert referral.status is ReferralStatus.SENT

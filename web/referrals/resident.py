@@ -16,11 +16,11 @@ from sqlmodel import Session
 
 from app.accounts.actor import Actor
 from app.catalogue.models import Service
-from app.errors import DomainError
+from app.errors import N_, DomainError
 from referrals import queries, service
 from referrals.errors import CodeLocked, CodeRejected, LinkInvalid
 from referrals.links import referral_id_from_token
-from referrals.models import Referral
+from referrals.models import Referral, ReferralSource
 from referrals.outcomes import open_timepoints
 from referrals.status import STATUS_LABELS, Action, ReferralStatus
 from web.deps import SessionDep
@@ -35,6 +35,27 @@ router = APIRouter(include_in_schema=False)
 Lang = Annotated[str, Path(pattern="^(fi|sv|en)$")]
 TokenPath = Annotated[str, Path(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 COOKIE = "referral_access"
+# The actions that close the referral for good, asked once more: (question, what follows, the yes button).
+CONFIRM: dict[str, tuple[str, str, str]] = {
+    Action.WITHDRAW.value: (
+        N_("Withdraw your contact request?"),
+        N_(
+            "The organiser will see that you have withdrawn your request and will not contact you about it. "
+            "This cannot be undone, but you can send a new request from the activity's page."
+        ),
+        N_("Yes, withdraw my request"),
+    ),
+    Action.WITHDRAW_CONSENT.value: (
+        N_("Withdraw your consent?"),
+        N_("Withdrawing your consent closes the referral and the organiser can no longer see your details."),
+        N_("Yes, withdraw my consent"),
+    ),
+    Action.REFUSE.value: (
+        N_("Say no to this referral?"),
+        N_("The referral is closed and the professional who referred you is told. This cannot be undone."),
+        N_("Yes, I do not want this referral"),
+    ),
+}
 ACCESS_SECONDS = 30 * 60
 _SALT = "referral-resident-access"
 
@@ -127,18 +148,22 @@ def _page(
             status_code=status_code,
         )
     actions = allowed_actions(referral, frozenset({service.Party.RESIDENT}))
+    own_request = referral.source is ReferralSource.SELF
     return render(
         request,
         lang,
         "referrals/resident.html",
         {
-            "title": gettext(lang, "Your referral"),
+            "title": gettext(lang, "Your contact request") if own_request else gettext(lang, "Your referral"),
+            "own_request": own_request,
             "token": token,
             "referral": referral,
             "status_label": gettext(lang, STATUS_LABELS[referral.status]),
             "services": _services(session, referral, lang),
             "can_choose": Action.CHOOSE in actions,
-            "can_refuse": Action.REFUSE in actions,
+            # Saying no to one's own request is withdrawing it.
+            "can_refuse": Action.REFUSE in actions and not own_request,
+            "can_withdraw_request": Action.WITHDRAW in actions,
             "can_withdraw": Action.WITHDRAW_CONSENT in actions,
             "followups": open_timepoints(session, referral, today=runtime.now().date()),
             "error": error,
@@ -208,8 +233,11 @@ def act(
     action: Annotated[str, Form(max_length=32)],
     version: Annotated[int, Form(ge=1)],
     service_id: Annotated[uuid.UUID | None, Form()] = None,
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Choose an activity, say no, or withdraw consent."""
+    """Choose an activity, say no, withdraw one's own request, or withdraw consent; the last three close
+    the referral for good, so they are asked once more first (a page, not a script: it works without
+    JavaScript)."""
     referral = referral_of_token(request, session, token)
     resident = resident_of(request, referral)
     if resident is None:
@@ -222,6 +250,28 @@ def act(
             error=gettext(lang, "Give the code again to continue."),
             status_code=401,
         )
+    if (
+        action in CONFIRM
+        and confirm != "yes"
+        and Action(action) in allowed_actions(referral, frozenset({service.Party.RESIDENT}))
+    ):
+        own_request = referral.source is ReferralSource.SELF
+        return render(
+            request,
+            lang,
+            "referrals/resident_confirm.html",
+            {
+                "title": gettext(lang, CONFIRM[action][0]),
+                "explanation": gettext(lang, CONFIRM[action][1]),
+                "button": gettext(lang, CONFIRM[action][2]),
+                "back": gettext(lang, "No, back to my request")
+                if own_request
+                else gettext(lang, "No, back to my referral"),
+                "action": action,
+                "token": token,
+                "referral": referral,
+            },
+        )
     now = runtime.now()
     try:
         if action == Action.CHOOSE.value and service_id is not None:
@@ -232,6 +282,8 @@ def act(
             )
         elif action == Action.REFUSE.value:
             service.act(session, referral, Action.REFUSE, actor=resident, now=now, expected_version=version)
+        elif action == Action.WITHDRAW.value:
+            service.act(session, referral, Action.WITHDRAW, actor=resident, now=now, expected_version=version)
         elif action == Action.WITHDRAW_CONSENT.value:
             service.withdraw_consent(session, referral, actor=resident, now=now, expected_version=version)
         else:

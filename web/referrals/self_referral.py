@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session
 
 from app.catalogue.models import Organisation, Service
+from referrals.links import format_code
 from referrals.models import ContactChannel
 from referrals.self_referral import CHANNELS, ContactRequest, accepting_service, send_contact_request
 from referrals.service import FieldErrors
@@ -40,10 +41,33 @@ MAX_SECONDS = 3 * 3600
 PER_ADDRESS = "5/hour"
 PER_SERVICE = "60/day"
 HONEYPOT = "website"
+# The thanks page shows the resident their link and short code (to see or withdraw the request) for a while.
+RECEIPT_COOKIE = "contact_request_receipt"
+RECEIPT_SECONDS = 30 * 60
+_RECEIPT_SALT = "self-referral-receipt"
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(runtime.secret_of(request), salt=_SALT)
+
+
+def _receipt_serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(runtime.secret_of(request), salt=_RECEIPT_SALT)
+
+
+def _receipt(request: Request, service_id: uuid.UUID, lang: str) -> dict[str, str] | None:
+    """The link and short code of the request this browser has just sent to this service, if any."""
+    value = request.cookies.get(RECEIPT_COOKIE)
+    if not value:
+        return None
+    try:
+        data = _receipt_serializer(request).loads(value, max_age=RECEIPT_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or data.get("service") != str(service_id):
+        return None
+    base = str(runtime.settings_of(request).base_url).rstrip("/")
+    return {"link": f"{base}/{lang}/r/{data['token']}", "code": format_code(str(data["code"]))}
 
 
 def form_stamp(request: Request, service_id: uuid.UUID) -> str:
@@ -157,11 +181,12 @@ def send(
         # A savepoint: over a limit, the request is rolled back and nothing is kept. The limits count only
         # valid requests, so a typing mistake does not use up the resident's allowance.
         with session.begin_nested():
-            send_contact_request(
+            issued = send_contact_request(
                 session,
                 service_id=service_id,
                 data=data,
                 now=runtime.now(),
+                secret=runtime.secret_of(request),
                 response_days=runtime.retention_of(request, session).referral_response_days,
             )
             if hit(PER_ADDRESS, f"self-referral:{address}") or hit(
@@ -181,7 +206,21 @@ def send(
         return _page(request, session, lang, service, form=form, error=error, status_code=429)
     runtime.commit_now(session)
     background.add_task(runtime.send_notices, request)
-    return RedirectResponse(f"{sent}?via={data.contact_channel}", status_code=303)
+    response = RedirectResponse(f"{sent}?via={data.contact_channel}", status_code=303)
+    # The link and code reach the thanks page in a signed, short-lived cookie of this browser only: never
+    # in an address (history, logs), and a reload of the thanks page does not send the form again.
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        _receipt_serializer(request).dumps(
+            {"service": str(service_id), "token": issued.link_token, "code": issued.short_code}
+        ),
+        max_age=RECEIPT_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings_of(request).cookies_secure,
+        path="/",
+    )
+    return response
 
 
 class _Limited(Exception):
@@ -206,5 +245,7 @@ def thanks(
             "organisation_name": _name(organisation, lang),
             "via": via if via in {c.value for c in CHANNELS} else "",
             "respond_days": runtime.retention_of(request, session).referral_response_days,
+            "receipt": _receipt(request, service.id, lang),
         },
+        headers={"Cache-Control": "no-store"},  # the code is for this person only
     )

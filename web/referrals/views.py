@@ -11,10 +11,19 @@ from sqlmodel import Session
 
 from app.accounts.actor import Actor
 from referrals.fields import visible_fields
-from referrals.models import Consent, Referral, ReferralEvent
+from referrals.models import Consent, Referral, ReferralEvent, ReferralSource
 from referrals.policy import parties_of
 from referrals.queries import ReferralRow, get_consent, list_targets, list_timeline
-from referrals.status import CLOSED, RULES, UNANSWERED, Action, Party, ReferralKind, ReferralStatus
+from referrals.status import (
+    CLOSED,
+    RULES,
+    SELF_REFERRAL_ONLY,
+    UNANSWERED,
+    Action,
+    Party,
+    ReferralKind,
+    ReferralStatus,
+)
 from web.referrals.schemas import EventOut, ReferralOut, ReferralSummary, ServiceRef
 
 
@@ -26,6 +35,7 @@ def allowed_actions(referral: Referral, parties: frozenset[Party]) -> list[Actio
         if referral.status in rule.sources
         and parties & rule.by
         and action not in (Action.EXPIRE, Action.ENTER_IN_ERROR, Action.ERASE)
+        and (action not in SELF_REFERRAL_ONLY or referral.source is ReferralSource.SELF)
     ]
 
 

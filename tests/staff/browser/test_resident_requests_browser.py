@@ -1,4 +1,5 @@
-"""In a real browser: a resident asks a provider to contact them from the service's page with JavaScript off;
+"""In a real browser: a resident asks a provider to contact them from the service's page with JavaScript off,
+and withdraws the request with the link and code the thanks page gave;
 an administrator finds that resident's referrals, shows and erases them on request, and removes an accidental
 one; a counsellor sees the follow-ups due and marks one done. Every new page type axe-clean at 360 and
 1280 px."""
@@ -47,7 +48,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         session.flush()
         # Two requests of one known resident, for the administrator to find and erase.
         for _ in range(2):
-            send_contact_request(session, service_id=uuid.UUID(accepting), data=KNOWN, now=now)
+            send_contact_request(session, service_id=uuid.UUID(accepting), data=KNOWN, now=now, secret=SECRET)
         # Follow-ups of open exercise referrals in Lahti fall due.
         due = session.scalars(
             select(FollowUp)
@@ -104,6 +105,28 @@ def _fill_in(page, channel: str, contact: str) -> None:  # type: ignore[no-untyp
     time.sleep(max(0.0, 3.5 - (time.monotonic() - shown)))  # a person is slower than the time stamp
 
 
+def _withdraw(page, link: str, code: str, *, axe: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Open the request with its code, withdraw it after the confirmation, see it withdrawn."""
+    page.goto(link)
+    page.get_by_label("Koodi").fill(code)
+    page.get_by_role("button", name="Näytä lähetteeni").click()
+    page.wait_for_url(link)
+    assert page.locator("h1").inner_text() == "Yhteydenottopyyntösi"
+    if axe:
+        _axe_both_widths(page)
+    page.get_by_role("button", name="Peru pyyntöni").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Perutaanko yhteydenottopyyntösi?"
+    if axe:
+        _axe_both_widths(page)
+    page.get_by_role("button", name="Kyllä, peru pyyntöni").click()
+    page.wait_for_url(f"{link}?done=withdraw")
+    assert "Peruttu" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Peru pyyntöni").count() == 0
+    if axe:
+        _axe_both_widths(page)
+
+
 def test_resident_asks_to_be_contacted_without_javascript(server: tuple[str, str]) -> None:
     url, service_id = server
     form = f"{url}/fi/services/{service_id}/contact-request"
@@ -121,6 +144,11 @@ def test_resident_asks_to_be_contacted_without_javascript(server: tuple[str, str
         page.get_by_role("button", name="Lähetä pyyntö").click()
         page.wait_for_url(f"{form}/sent?via=sms")
         assert "tekstiviestillä" in page.locator("main").inner_text()
+        # The thanks page gives the link and the code; with them the resident withdraws the request.
+        link = page.locator(".receipt a").get_attribute("href")
+        code = page.locator(".short-code").inner_text()
+        assert link and link.startswith(f"{url}/fi/r/")
+        _withdraw(page, link, code)
     finally:
         context.close()
         chromium.close()
@@ -138,6 +166,17 @@ def test_resident_asks_to_be_contacted_without_javascript(server: tuple[str, str
         _axe_both_widths(page)
         page.goto(f"{form}/sent?via=email")
         _axe_both_widths(page)
+        # The same request again (the browser holds its receipt): the thanks page with the link and code,
+        # the request page, the confirmation and the withdrawn request, with JavaScript on.
+        page.goto(form)
+        _fill_in(page, "Sähköpostilla", "reetta@example.org")
+        page.get_by_label("Hyväksyn", exact=False).check()
+        page.get_by_role("button", name="Lähetä pyyntö").click()
+        page.wait_for_url(f"{form}/sent?via=email")
+        _axe_both_widths(page)
+        link = page.locator(".receipt a").get_attribute("href")
+        assert link
+        _withdraw(page, link, page.locator(".short-code").inner_text(), axe=True)
     finally:
         context.close()
         chromium.close()
