@@ -386,14 +386,17 @@ class MeilisearchIndex:
                 q,
                 {
                     "attributesToSearchOn": ["name_fi", "name_sv", "name_en", "lemmas_name"],
-                    "attributesToRetrieve": ["id", "name", "organisation_name"],
+                    "attributesToRetrieve": ["id", "name", "organisation_name", "municipality"],
                     "limit": limit,
                     "matchingStrategy": "all",
                 },
             )
         return [
             NameMatch(
-                id=hit["id"], name=hit.get("name") or {}, organisation_name=hit.get("organisation_name") or {}
+                id=hit["id"],
+                name=hit.get("name") or {},
+                organisation_name=hit.get("organisation_name") or {},
+                municipalities=hit.get("municipality") or [],
             )
             for hit in answer.get("hits", [])
         ]

@@ -463,6 +463,7 @@ class TantivyIndex:
                     id=str(doc["id"][0]),
                     name=payload["name"],
                     organisation_name=payload["organisation_name"],
+                    municipalities=payload.get("municipalities") or [],
                 )
             )
         return matches

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -70,6 +70,9 @@ class Suggestion:
     label_lang: str
     count: int | None = None  # listings (themes and places)
     detail: dict[str, str] = field(default_factory=dict)  # a service's organisation, by language
+    # Where a service is (its municipalities' names, by language), given only when another suggestion has
+    # the same name and provider: without it the two would read alike.
+    place: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,22 @@ def names_from_database(session: Session, typed: Sequence[QueryWord], limit: int
         .order_by(func.length(col(Service.name_fi)), col(Service.name_fi))
         .limit(limit)
     ).all()
+    places: dict[Any, set[str]] = {row[0]: set() for row in rows}
+    if places:
+        ids = list(places)
+        for service_id, code in session.execute(
+            union_all(
+                select_columns(col(ServiceAtLocation.service_id), col(Location.municipality_code))
+                .join(Location, col(Location.id) == col(ServiceAtLocation.location_id))
+                .where(
+                    col(ServiceAtLocation.service_id).in_(ids), col(Location.municipality_code).is_not(None)
+                ),
+                select_columns(col(ServiceArea.service_id), col(ServiceArea.municipality_code)).where(
+                    col(ServiceArea.service_id).in_(ids)
+                ),
+            )
+        ):
+            places[service_id].add(code)
     return [
         NameMatch(
             id=str(row[0]),
@@ -259,6 +278,7 @@ def names_from_database(session: Session, typed: Sequence[QueryWord], limit: int
             organisation_name={
                 lang: text for lang, text in zip(("fi", "sv", "en"), row[4:7], strict=True) if text
             },
+            municipalities=sorted(places[row[0]]),
         )
         for row in rows
     ]
@@ -346,25 +366,58 @@ def _counted(
     ]
 
 
+def _place_names(codes: Sequence[str], municipalities: Mapping[str, NamedCode]) -> dict[str, str]:
+    """The municipalities' names joined, by language (English reads the Finnish ones)."""
+    known = [municipalities[code].names for code in codes if code in municipalities]
+    out = {}
+    for lang, fallback in (("fi", "fi"), ("sv", "fi"), ("en", "fi")):
+        names = [n.get(lang) or n.get(fallback) or "" for n in known]
+        if any(names):
+            out[lang] = ", ".join(name for name in names if name)
+    return out
+
+
 def _services(
-    matches: Sequence[NameMatch], typed: Sequence[QueryWord], lang: str, limit: int
+    matches: Sequence[NameMatch],
+    typed: Sequence[QueryWord],
+    lang: str,
+    limit: int,
+    municipalities: Mapping[str, NamedCode],
 ) -> list[Suggestion]:
     ranked: list[tuple[int, int, str, Suggestion]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
     for match in matches:
         shown = best_label(match.name, typed, lang)
         if shown is None:
             continue
         label, label_lang, rank = shown
         organisation = min(match.organisation_name.values(), default="")
-        # Listings of one name by one provider (a weekly group in several places) are one choice.
-        if (fold(label), organisation) in seen:
+        # Listings of one name by one provider in the same municipalities (a weekly group in several
+        # places) are one choice; in other municipalities they are other choices, told apart by place.
+        key = (fold(label), organisation, tuple(match.municipalities))
+        if key in seen:
             continue
-        seen.add((fold(label), organisation))
-        suggestion = Suggestion(Kind.SERVICE, match.id, label, label_lang, detail=match.organisation_name)
+        seen.add(key)
+        suggestion = Suggestion(
+            Kind.SERVICE,
+            match.id,
+            label,
+            label_lang,
+            detail=match.organisation_name,
+            place=_place_names(match.municipalities, municipalities),
+        )
         ranked.append((rank, len(label), fold(label), suggestion))
     ranked.sort(key=lambda item: item[:3])
-    return [item[3] for item in ranked[:limit]]
+    chosen = [item[3] for item in ranked[:limit]]
+    # The place is said only where the name and provider alone would read the same as another's.
+    alike: dict[tuple[str, str], int] = {}
+    for suggestion in chosen:
+        twin = (fold(suggestion.label), min(suggestion.detail.values(), default=""))
+        alike[twin] = alike.get(twin, 0) + 1
+    return [
+        s if alike[(fold(s.label), min(s.detail.values(), default=""))] > 1 else replace(s, place={})
+        for s in chosen
+    ]
 
 
 def suggest(q: str, *, lang: str, session: Session, index: object | None) -> Suggestions:
@@ -401,5 +454,6 @@ def suggest(q: str, *, lang: str, session: Session, index: object | None) -> Sug
         *_counted(Kind.THEME, themes, theme_counts, MAX_THEMES),
         *_counted(Kind.PLACE, places, place_counts, MAX_PLACES),
     ]
-    items.extend(_services(names, typed, lang, MAX_SUGGESTIONS - len(items)))
+    by_code = {entry.code: entry for entry in tables.municipalities}
+    items.extend(_services(names, typed, lang, MAX_SUGGESTIONS - len(items), by_code))
     return Suggestions(items, degraded)

@@ -170,3 +170,4 @@ class NameMatch:
     id: str
     name: dict[str, str]  # by language; only languages the listing has
     organisation_name: dict[str, str] = field(default_factory=dict)
+    municipalities: list[str] = field(default_factory=list)  # codes: its places' and its service areas'

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlmodel import Session
 
 from app.catalogue.models import Service
+from search.indexer import rebuild
 from search.meilisearch_index import MeilisearchIndex
 from search.query import analyse_query
+from search.tantivy_index import TantivyIndex
 from search.typeahead import Kind, Suggestions, best_label, match_rank, suggest, tokens_of
+from tests.factories import make_location, make_organisation, make_service
 from tests.servers import free_port
 
 
@@ -169,3 +174,52 @@ def test_the_database_answers_when_the_engine_is_down(
     assert [(s.value, s.count) for s in themes.items if s.kind is Kind.THEME] == [("vertaistuki", 2)]
     places = suggest("hyvin", lang="fi", session=session, index=None)
     assert [(s.value, s.count) for s in places.items if s.kind is Kind.PLACE] == [("106", 1)]
+
+
+def _twins(session: Session) -> dict[str, Service]:
+    """One name from one provider in two municipalities, and from a second provider."""
+    city = make_organisation(session, name_fi="Kaksoiskaupunki", name_sv="Tvillingstad")
+    other = make_organisation(session, name_fi="Muistiyhdistys ry", business_id="1234567-1")
+    services = {
+        "lahti": make_service(
+            session,
+            organisation=city,
+            name_fi="Muistikahvila",
+            locations=(make_location(session, name_fi="Kirjasto", municipality_code="398"),),
+        ),
+        "heinola": make_service(
+            session,
+            organisation=city,
+            name_fi="Muistikahvila",
+            locations=(make_location(session, name_fi="Seurakuntatalo", municipality_code="111"),),
+        ),
+        "other": make_service(
+            session, organisation=other, name_fi="Muistikahvila", area_municipalities=("398",)
+        ),
+    }
+    session.flush()
+    return services
+
+
+@pytest.mark.parametrize("backend", ["tantivy", "meilisearch", "database"])
+def test_one_name_in_two_places_reads_as_two_choices(
+    session: Session, backend: str, request: pytest.FixtureRequest
+) -> None:
+    services = _twins(session)
+    index: TantivyIndex | MeilisearchIndex | None = None
+    if backend == "tantivy":
+        index = TantivyIndex()
+    elif backend == "meilisearch":
+        server = request.getfixturevalue("meilisearch_server")
+        index = MeilisearchIndex(server.url, index_uid=f"test_{uuid.uuid4().hex[:12]}")
+    if index is not None:
+        rebuild(session, index)
+    for lang, lahti, heinola in (("fi", "Lahti", "Heinola"), ("sv", "Lahtis", "Heinola")):
+        result = suggest("muistikah", lang=lang, session=session, index=index)
+        assert result.degraded is (index is None)
+        found = {s.value: s for s in result.items if s.kind is Kind.SERVICE}
+        assert set(found) == {str(s.id) for s in services.values()}
+        # The provider's two read apart by their place; the other provider's needs no place.
+        assert found[str(services["lahti"].id)].place[lang] == lahti
+        assert found[str(services["heinola"].id)].place[lang] == heinola
+        assert found[str(services["other"].id)].place == {}

@@ -16,6 +16,7 @@ from app.catalogue.models import Service
 from search.indexer import rebuild
 from search.typeahead import MAX_QUERY_LENGTH
 from tests.search.catalogue import build_catalogue
+from tests.search.test_typeahead import _twins
 
 OPTION = re.compile(r'<li role="option"[^>]*data-href="([^"]*)"[^>]*>(.*?)</li>', re.S)
 TAG = re.compile(r"<[^>]+>")
@@ -148,3 +149,35 @@ def test_what_was_typed_reaches_no_log(
     assert "GET /fi/search/suggest 200" in logged  # the access log has the path
     assert "GET /fi/search/suggest 422" in logged
     assert "salaisuus" not in logged
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fi",
+            {
+                "Muistikahvila Kaksoiskaupunki, Lahti",
+                "Muistikahvila Kaksoiskaupunki, Heinola",
+                "Muistikahvila Muistiyhdistys ry",
+            },
+        ),
+        (
+            "sv",
+            {
+                "Muistikahvila Tvillingstad, Lahtis",
+                "Muistikahvila Tvillingstad, Heinola",
+                "Muistikahvila Muistiyhdistys ry",
+            },
+        ),
+    ],
+)
+def test_one_name_from_one_provider_in_two_places_reads_apart(
+    session: Session, app: FastAPI, client: TestClient, lang: str, expected: set[str]
+) -> None:
+    """Every option reads differently, as a screen reader reads it (the place is in the option's text)."""
+    _twins(session)
+    rebuild(session, app.state.search_index)
+    found = options(client.get(f"/{lang}/search/suggest", params={"q": "muistikah"}).text)
+    assert {text for _href, text in found} == expected
+    assert len({href for href, _text in found}) == 3

@@ -47,8 +47,9 @@ def option_of(item: Suggestion, locale: str) -> Option:
     elif item.kind is Kind.PLACE:
         detail = ngettext(locale, "Municipality, %(num)s activity", "Municipality, %(num)s activities", count)
     else:
-        organisation = pick(item.detail, locale)
-        detail = organisation.text if organisation else ""
+        # The provider, and where two suggestions share a name and provider, the place as well.
+        organisation, place = pick(item.detail, locale), pick(item.place, locale)
+        detail = ", ".join(text.text for text in (organisation, place) if text is not None)
     if param is not None:
         href = f"/{locale}/search?" + urlencode({param: item.value})
     else:
