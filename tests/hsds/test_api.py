@@ -179,6 +179,16 @@ def test_bad_parameters_are_a_readable_422_in_the_asked_language(hsds_client: Te
     fi = hsds_client.get("/hsds/services", params={"per_page": 0, "lang": "fi"}).json()["message"]
     en = hsds_client.get("/hsds/services", params={"per_page": 0, "lang": "en"}).json()["message"]
     assert fi != en
+    # Times are Finnish wall-clock times: an offset (even one beyond the database's range) is left out.
+    for params in ({"start_time": "10:00"}, {"start_time": "10:00+21:41"}, {"start_time": "10:00+02:00"}):
+        response = hsds_client.get("/hsds/service_at_locations", params={**params, "day": "MO"})
+        assert response.status_code == 200, params
+        assert (
+            response.json()["total_items"]
+            == hsds_client.get(
+                "/hsds/service_at_locations", params={"start_time": "10:00", "day": "MO"}
+            ).json()["total_items"]
+        )
     missing = hsds_client.get("/hsds/services/3fa85f64-5717-4562-b3fc-2c963f66afa6")
     assert missing.status_code == 404 and missing.json()["error"] == "service_not_found"
     assert hsds_client.get("/hsds/organizations/3fa85f64-5717-4562-b3fc-2c963f66afa6").status_code == 404

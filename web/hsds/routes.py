@@ -270,6 +270,12 @@ def _day(value: str | None) -> str | None:
     return day
 
 
+def _local(value: time | None) -> time | None:
+    """A time of day compared with schedules' Finnish wall-clock times: an offset, which the OpenAPI's
+    `format: time` allows, is left out (the database refuses offsets beyond its range, once a 500)."""
+    return value.replace(tzinfo=None) if value is not None else None
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
@@ -325,8 +331,8 @@ def service_query(
         minimum_age=minimum_age,
         maximum_age=maximum_age,
         day=_day(day),
-        start_time=start_time,
-        end_time=end_time,
+        start_time=_local(start_time),
+        end_time=_local(end_time),
         municipality=municipality,
         near=near,
     )
@@ -365,11 +371,17 @@ Day = Annotated[
 ]
 StartTime = Annotated[
     time | None,
-    Query(description="UK profile: a schedule starting at or after this time (HH:MM, Finnish time)."),
+    Query(
+        description="UK profile: a schedule starting at or after this time (HH:MM, Finnish time; an offset "
+        "is ignored)."
+    ),
 ]
 EndTime = Annotated[
     time | None,
-    Query(description="UK profile: a schedule ending at or before this time (HH:MM, Finnish time)."),
+    Query(
+        description="UK profile: a schedule ending at or before this time (HH:MM, Finnish time; an offset "
+        "is ignored)."
+    ),
 ]
 Postcode = Annotated[
     str | None,
