@@ -197,26 +197,24 @@ def send_contact_request(
     # Shown to the resident once, on the page they sent it from (web/referrals/self_referral.py).
     code = links.new_short_code()
     referral.code_hash = links.code_digest(referral.id, code, secret)
-    session.add(
-        ReferralTarget(
-            referral_id=referral.id, service_id=service.id, organisation_id=service.organisation_id
-        )
+    target = ReferralTarget(
+        referral_id=referral.id, service_id=service.id, organisation_id=service.organisation_id
     )
-    session.add(
-        Consent(
-            referral_id=referral.id,
-            given_at=now,
-            method=ConsentMethod.ELECTRONIC,
-            organisation_ids=[str(service.organisation_id)],
-            fields=list(SHARED_FIELDS),
-            purpose="self_referral",
-            valid_until=today + relativedelta(months=12),
-            informed=True,
-            recorded_by=RECORDED_BY,
-        )
+    session.add(target)
+    consent = Consent(
+        referral_id=referral.id,
+        given_at=now,
+        method=ConsentMethod.ELECTRONIC,
+        organisation_ids=[str(service.organisation_id)],
+        fields=list(SHARED_FIELDS),
+        purpose="self_referral",
+        valid_until=today + relativedelta(months=12),
+        informed=True,
+        recorded_by=RECORDED_BY,
     )
+    session.add(consent)
     session.flush()
-    transition(
+    event = transition(
         session,
         referral,
         Action.SEND,
@@ -225,4 +223,11 @@ def send_contact_request(
         parties=frozenset({Party.RESIDENT}),
         details={"source": ReferralSource.SELF.value, "channel": channel.value},
     )
-    return Issued(referral=referral, short_code=code, link_token=links.link_token(referral.id, secret))
+    return Issued(
+        referral=referral,
+        short_code=code,
+        link_token=links.link_token(referral.id, secret),
+        consent=consent,
+        targets=[(target, service)],
+        timeline=[event],
+    )

@@ -286,6 +286,11 @@ class Issued:
     referral: Referral
     short_code: str  # shown once, to print or read out; stored only as an HMAC
     link_token: str
+    # What was written with it, so the answer needs not read it back: the consent, the recommended
+    # services in order, and the timeline (its one event, the sending).
+    consent: Consent
+    targets: list[tuple[ReferralTarget, Service]]
+    timeline: list[ReferralEvent]
 
 
 class FieldErrors(InvalidInput):
@@ -365,9 +370,13 @@ def _validate(
     services: list[Service] = []
     if len(set(data.service_ids)) != len(data.service_ids) or len(data.service_ids) > 5:
         errors["service_ids"] = N_("Choose at most five different activities.")
-    else:
+    elif data.service_ids:
+        found = {
+            service.id: service
+            for service in session.scalars(select(Service).where(col(Service.id).in_(data.service_ids)))
+        }
         for service_id in data.service_ids:
-            service = session.get(Service, service_id)
+            service = found.get(service_id)
             if service is None or service.status is not ServiceStatus.ACTIVE:
                 errors["service_ids"] = N_("One of the chosen activities is not in the catalogue any more.")
                 break
@@ -453,33 +462,36 @@ def issue_referral(
     code = links.new_short_code()
     referral.code_hash = links.code_digest(referral.id, code, secret)
     session.add(referral)
-    session.flush()
-    for order, service in enumerate(services):
-        session.add(
+    session.flush()  # the draft first: the models declare no relationships to order the inserts by
+    targets = [
+        (
             ReferralTarget(
                 referral_id=referral.id,
                 service_id=service.id,
                 organisation_id=service.organisation_id,
                 sort_order=order,
-            )
+            ),
+            service,
         )
-    session.add(
-        Consent(
-            referral_id=referral.id,
-            given_at=now,
-            method=data.consent.method,
-            organisation_ids=[str(o) for o in dict.fromkeys(data.consent.organisation_ids)],
-            fields=[f for f in CONSENT_FIELDS if f in set(data.consent.fields)],
-            valid_until=data.consent.valid_until or today + relativedelta(months=12),
-            informed=True,
-            recorded_by=actor.label,
-        )
+        for order, service in enumerate(services)
+    ]
+    session.add_all([target for target, _ in targets])
+    consent = Consent(
+        referral_id=referral.id,
+        given_at=now,
+        method=data.consent.method,
+        organisation_ids=[str(o) for o in dict.fromkeys(data.consent.organisation_ids)],
+        fields=[f for f in CONSENT_FIELDS if f in set(data.consent.fields)],
+        valid_until=data.consent.valid_until or today + relativedelta(months=12),
+        informed=True,
+        recorded_by=actor.label,
     )
+    session.add(consent)
     if is_exercise:
         for due in sorted(set(exercise.follow_up_dates)):
             session.add(FollowUp(referral_id=referral.id, due_on=due))
     session.flush()
-    transition(
+    event = transition(
         session,
         referral,
         Action.SEND,
@@ -488,7 +500,14 @@ def issue_referral(
         parties=frozenset({Party.REFERRER}),
         details={"services": len(services), "kind": data.kind.value},
     )
-    return Issued(referral=referral, short_code=code, link_token=links.link_token(referral.id, secret))
+    return Issued(
+        referral=referral,
+        short_code=code,
+        link_token=links.link_token(referral.id, secret),
+        consent=consent,
+        targets=targets,
+        timeline=[event],
+    )
 
 
 def reissue_code(session: Session, referral: Referral, *, actor: Actor, secret: str) -> str:

@@ -150,3 +150,23 @@ def test_api_validation_names_each_field(session: Session, client: TestClient, s
         ).status_code
         == 422
     )
+
+
+def test_the_issuing_answer_is_the_referral_as_read(
+    session: Session, client: TestClient, settings: Settings
+) -> None:
+    # The answer to issuing is built from what issuing wrote (consent, services, the sending), not read
+    # back: it must be what reading the referral answers, plus the resident's link and code.
+    world = make_world(session)
+    session.commit()
+    referrer = bearer(world.referrer, settings.secret_key.get_secret_value())
+    for services in ([world.service, world.second_service], [world.service], []):
+        body = {**_body(world), "service_ids": [str(s.id) for s in services]}
+        issued = client.post("/api/v1/referrals", json=body, headers=referrer)
+        assert issued.status_code == 201, issued.text
+        answer = issued.json()
+        assert answer.pop("resident_link").startswith("http") and answer.pop("short_code")
+        read = client.get(f"/api/v1/referrals/{answer['id']}", headers=referrer)
+        assert read.status_code == 200 and answer == read.json()
+        assert [s["id"] for s in answer["services"]] == [str(s.id) for s in services]
+        assert [e["to_status"] for e in answer["timeline"]] == ["sent"]

@@ -25,7 +25,7 @@ from web.deps import SessionDep
 from web.i18n import gettext, negotiate_locale
 from web.referrals import runtime
 from web.referrals.schemas import IssuedOut, ReferralIn, ReferralOut, ReferralPage, TransitionIn
-from web.referrals.views import action_for, detail, referral_out, summary_out
+from web.referrals.views import action_for, detail, detail_of, referral_out, summary_out
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"])
 # Referrals began in this century; the bounds keep a day's start and end inside the calendar.
@@ -108,11 +108,11 @@ def issue(
                 "details": details,
             },
         )
-    view = detail(session, actor, issued.referral)
+    view = detail_of(session, actor, issued.referral, issued.consent, issued.timeline)
     runtime.log_referral_access(
         session, actor, issued.referral, action="change", purpose="referral.issue", fields=view.fields
     )
-    out = referral_out(session, view)
+    out = referral_out(session, view, issued.targets)
     runtime.commit_now(session)
     background.add_task(runtime.send_notices, request)
     return IssuedOut(

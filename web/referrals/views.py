@@ -10,8 +10,9 @@ from datetime import date
 from sqlmodel import Session
 
 from app.accounts.actor import Actor
+from app.catalogue.models import Service
 from referrals.fields import visible_fields
-from referrals.models import Consent, Referral, ReferralEvent, ReferralSource
+from referrals.models import Consent, Referral, ReferralEvent, ReferralSource, ReferralTarget
 from referrals.policy import parties_of
 from referrals.queries import ReferralRow, get_consent, list_targets, list_timeline
 from referrals.status import (
@@ -89,14 +90,26 @@ class Detail:
 
 
 def detail(session: Session, actor: Actor, referral: Referral) -> Detail:
+    return detail_of(
+        session, actor, referral, get_consent(session, referral), list(list_timeline(session, referral))
+    )
+
+
+def detail_of(
+    session: Session,
+    actor: Actor,
+    referral: Referral,
+    consent: Consent | None,
+    timeline: list[ReferralEvent],
+) -> Detail:
+    """`detail` from a consent and timeline the caller holds (a referral just issued)."""
     parties = parties_of(session, actor, referral)
-    consent = get_consent(session, referral)
     return Detail(
         referral=referral,
         parties=parties,
         fields=visible_fields(parties, consent.fields if consent else []),
         consent=consent,
-        timeline=list(list_timeline(session, referral)),
+        timeline=timeline,
     )
 
 
@@ -127,7 +140,11 @@ def resident_out(referral: Referral, fields: frozenset[str]) -> dict[str, object
     return shown
 
 
-def referral_out(session: Session, view: Detail) -> ReferralOut:
+def referral_out(
+    session: Session, view: Detail, targets: Sequence[tuple[ReferralTarget, Service]] | None = None
+) -> ReferralOut:
+    """The referral as the API answers it; `targets` are its recommended services when the caller holds
+    them (else they are read)."""
     referral, fields = view.referral, view.fields
     closed_to_provider = view.parties == frozenset({Party.PROVIDER})
     services = [
@@ -137,7 +154,7 @@ def referral_out(session: Session, view: Detail) -> ReferralOut:
             organisation_id=target.organisation_id,
             chosen=service.id == referral.chosen_service_id,
         )
-        for target, service in list_targets(session, referral)
+        for target, service in (targets if targets is not None else list_targets(session, referral))
         # A provider sees its own service only, not what else was recommended.
         if not closed_to_provider or service.id == referral.chosen_service_id
     ]
