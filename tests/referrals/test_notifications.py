@@ -4,6 +4,7 @@ and the logs of the whole flow hold no trace of the resident."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -11,12 +12,19 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlmodel import Session
+from sqlalchemy import Engine, event, select
+from sqlmodel import Session, col
 
 from referrals.fields import REASON_LABELS
 from referrals.jobs import tick
 from referrals.models import ContactChannel, Referral, ReferralNotice
-from referrals.notifications import DevelopmentSmsSender, Senders, SmtpEmailSender, dispatch_pending
+from referrals.notifications import (
+    SEND_BATCH,
+    DevelopmentSmsSender,
+    Senders,
+    SmtpEmailSender,
+    dispatch_pending,
+)
 from referrals.service import act, choose_service, record_attendance, verify_code
 from referrals.status import Action
 from tests.referrals.world import (
@@ -165,3 +173,71 @@ def test_sms_reminder_and_expiry_after_commit(
     assert referral.id
     logs = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail."))
     assert RESIDENT_PHONE not in logs and "0401234567" not in logs
+
+
+class FirstFails:
+    """An e-mail sender whose first message fails (the server refused it), the rest go through."""
+
+    def __init__(self, inner: SmtpEmailSender) -> None:
+        self.inner, self.calls = inner, 0
+
+    def send_email(self, to: str, subject: str, body: str) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionRefusedError("refused")
+        self.inner.send_email(to, subject, body)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_run_sends_in_batches_each_notice_once(session: Session, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    world = make_world(session)
+    for _ in range(30):
+        issue(session, world, channel=ContactChannel.EMAIL)  # the resident's link and the provider's notice
+    session.flush()
+    queued = session.scalars(select(ReferralNotice).where(col(ReferralNotice.sent_at).is_(None))).all()
+    assert len(queued) == 60
+    email = FirstFails(SmtpEmailSender(host="127.0.0.1", port=port, sender="noreply@tarjotin.example"))
+    senders = Senders(email=email, sms=CapturingSms())
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        counts = dispatch_pending(savepoint_sessions(session), senders=senders, link_for=_notice_link)
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    # One refused message fails its notice only; the rest of its batch is sent and recorded.
+    assert counts == {"sent": 59, "failed": 1}
+    assert len(inbox.messages) == 59
+    if session.get_bind().dialect.name == "postgresql":
+        # A batch reads its notices' referrals, people and organisations once, not once a notice.
+        referral_reads = [s for s in statements if re.search(r"FROM referral\b(?!_)", s)]
+        organisation_reads = [s for s in statements if re.search(r"FROM organisation\b", s)]
+        batches = -(-60 // SEND_BATCH)
+        assert len(referral_reads) == len(organisation_reads) == batches, statements
+    session.expire_all()
+    failed = [n for n in queued if n.sent_at is None]
+    assert (
+        len(failed) == 1 and failed[0].attempts == 1 and failed[0].result == "failed:ConnectionRefusedError"
+    )
+    assert {n.attempts for n in queued if n.sent_at is not None} == {1}
+    # The next run retries the failed one and sends nothing else again.
+    assert dispatch_pending(savepoint_sessions(session), senders=senders, link_for=_notice_link) == {
+        "sent": 1
+    }
+    assert len(inbox.messages) == 60
+    assert sorted(_NOTICE_ID.findall("".join(m.get_content() for m in inbox.messages))) == sorted(
+        str(n.id) for n in queued
+    )
+
+
+_NOTICE_ID = re.compile(r"/n/(\d+)")
+
+
+def _notice_link(notice: ReferralNotice, referral: Referral | None) -> str:
+    return f"http://127.0.0.1:8200/n/{notice.id}"  # tells the messages apart by their notice
