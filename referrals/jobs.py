@@ -35,7 +35,7 @@ from referrals.notifications import (
 )
 from referrals.outcome_models import OutcomeRequest
 from referrals.outcomes import has_outcome_consent, list_due_requests
-from referrals.service import local_today, transition
+from referrals.service import local_today, transition_many
 from referrals.status import OPEN, UNANSWERED, Action, Party
 
 log = logging.getLogger(__name__)
@@ -133,8 +133,7 @@ def expire_due(sessions: SessionFactory, *, now: datetime, report: TickReport, b
                 ),
             )
         ).all()
-        for referral in referrals:
-            transition(session, referral, Action.EXPIRE, actor=TICK_ACTOR, now=now, parties=_SYSTEM)
+        transition_many(session, referrals, Action.EXPIRE, actor=TICK_ACTOR, now=now, parties=_SYSTEM)
         return len(referrals)
 
     total = 0
