@@ -14,7 +14,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, func, literal, select, text, tuple_, union_all
+from sqlalchemy import (
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -24,7 +38,7 @@ from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Organisation, ServiceTerm
 from referrals.followup_facts import reasons_of
 from referrals.measures import Timepoint
-from referrals.models import Referral, ReferralSource, ReferralTarget
+from referrals.models import Referral, ReferralSource
 from referrals.status import ReferralKind, ReferralStatus
 from referrals.suppression import suppress_funnel, suppress_partition, suppress_share
 
@@ -202,7 +216,7 @@ def _totals(session: Session, where: list) -> _Totals:  # type: ignore[type-arg]
 
 
 # The breakdowns counted by grouping the scope's rows by each key in turn.
-_KEYS = ("kind", "month", "unit", "age_band", "provider", "declined", "discontinued")
+_KEYS = ("kind", "month", "unit", "age_band", "provider", "declined", "discontinued", "targets")
 
 
 def _breakdown_keys(session: Session) -> dict[str, list]:  # type: ignore[type-arg]
@@ -214,6 +228,7 @@ def _breakdown_keys(session: Session) -> dict[str, list]:  # type: ignore[type-a
         "provider": [col(Referral.provider_organisation_id)],
         "declined": [col(Referral.declined_reasons)],
         "discontinued": [col(Referral.discontinued_reasons)],
+        "targets": [col(Referral.targets_key), col(Referral.capacity_shortfall)],
     }
 
 
@@ -234,18 +249,15 @@ def _grouped_counts(session: Session, where: list):  # type: ignore[no-untyped-d
             .where(*where)
             .group_by(func.grouping_sets(*(tuple_(*keys[name]) for name in _KEYS)))
         )
-        width = len(columns)
-        offsets, at = {}, 0
+        width, at = len(columns), 0
+        sets: dict[int, tuple[str, int, int]] = {}  # GROUPING()'s value -> (breakdown, its columns)
         for name in _KEYS:
-            offsets[name] = at
-            at += len(keys[name])
+            count = len(keys[name])
+            sets[((1 << width) - 1) & ~(((1 << count) - 1) << (width - at - count))] = (name, at, at + count)
+            at += count
         for bits, *values, n in rows:
-            for name in _KEYS:
-                first, count = offsets[name], len(keys[name])
-                mask = ((1 << count) - 1) << (width - first - count)
-                if not bits & mask:
-                    yield name, values[first : first + count], n
-                    break
+            name, first, last = sets[bits]
+            yield name, values[first:last], n
         return
     parts = []
     for i, name in enumerate(_KEYS):
@@ -269,12 +281,17 @@ def _grouped_counts(session: Session, where: list):  # type: ignore[no-untyped-d
 
 
 def _breakdowns(session: Session, where: list) -> dict[str, dict[str, int]]:  # type: ignore[type-arg]
-    """The referrals by kind, month, unit, age band and provider, and declines and discontinuations by
-    reason."""
-    result: dict[str, dict[str, int]] = {name: {} for name in _KEYS}
+    """The referrals by kind, month, unit, age band, provider and theme, declines and discontinuations by
+    reason, and lack of room by theme."""
+    result: dict[str, dict[str, int]] = {name: {} for name in (*_KEYS, "shortfalls")}
     providers: dict[uuid.UUID, int] = {}
+    targets: list[tuple[str, bool, int]] = []
     for section, values, n in _grouped_counts(session, where):
         cells = result[section]
+        if section == "targets":
+            if values[0] is not None:  # a referral addressed to no service is under no theme
+                targets.append((str(values[0]), values[1] in (True, 1, "1", "true"), int(n)))
+            continue
         if section in ("declined", "discontinued"):
             # Reasons as sets of bits: a referral declined twice for different reasons counts under each.
             if values[0] is not None and int(values[0]):
@@ -308,43 +325,42 @@ def _breakdowns(session: Session, where: list) -> dict[str, dict[str, int]]:  # 
             # Organisations of the same name share a row, as the figures have always been shown.
             label = str(name) if name is not None else "?"
             result["provider"][label] = result["provider"].get(label, 0) + providers[organisation_id]
+    result["theme"], result["shortfalls"] = _themes(session, targets)
     return result
 
 
-def _themes(session: Session, where: list) -> tuple[dict[str, int], dict[str, int]]:  # type: ignore[type-arg]
+def _themes(session: Session, targets: list[tuple[str, bool, int]]) -> tuple[dict[str, int], dict[str, int]]:
     """Referrals per theme of the services they were addressed to, all and those that met no room
-    (declined for lack of capacity, or waitlisted): distinct referrals per theme, in one query. The themes
-    are read as they are now (a theme mapping can change), the referrals' facts from their rows."""
-    pairs = (
-        select(
-            col(ServiceTerm.code).label("code"),
-            col(Referral.id).label("referral_id"),
-            col(Referral.capacity_shortfall).label("short"),
-        )
-        .select_from(Referral)
-        .join(ReferralTarget, col(ReferralTarget.referral_id) == col(Referral.id))
-        .join(
-            ServiceTerm,
-            and_(
-                col(ServiceTerm.service_id) == col(ReferralTarget.service_id),
-                col(ServiceTerm.taxonomy) == Taxonomy.THEME,
-            ),
-        )
-        .where(*where)
-        # A referral to two services of one theme counts once under it.
-        .distinct()
-        .subquery()
-    )
-    rows = session.execute(
-        select(pairs.c.code, func.count(), _count_if(pairs.c.short.is_(True))).group_by(pairs.c.code)
-    )
+    (declined for lack of capacity, or waitlisted): a referral counts once under each theme of any of its
+    services. The referrals come grouped by their set of services; the themes are read as they are now (a
+    theme mapping can change), for the services in those sets only."""
+    services = sorted({service for key, _, _ in targets for service in key.split()})
+    themes: dict[str, set[str]] = {}
+    for service_id, code in _theme_terms(session, [uuid.UUID(s) for s in services]):
+        themes.setdefault(str(service_id), set()).add(str(code))
     every: dict[str, int] = {}
     shortfalls: dict[str, int] = {}
-    for code, n, n_short in rows:
-        every[str(code)] = int(n)
-        if n_short:
-            shortfalls[str(code)] = int(n_short)
+    for key, short, n in targets:
+        for code in set().union(*(themes.get(s, ()) for s in key.split())):
+            every[code] = every.get(code, 0) + n
+            if short:
+                shortfalls[code] = shortfalls.get(code, 0) + n
     return every, shortfalls
+
+
+def _theme_terms(session: Session, services: list[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
+    theme = col(ServiceTerm.taxonomy) == Taxonomy.THEME
+    columns = (col(ServiceTerm.service_id), col(ServiceTerm.code))
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter: an IN list of thousands of placeholders cost more to build and parse than
+        # the lookup itself.
+        ids = bindparam("services", services, type_=postgresql.ARRAY(Uuid()))
+        return [(s, c) for s, c in session.execute(select(*columns).where(theme, columns[0] == any_(ids)))]
+    rows: list[tuple[uuid.UUID, str]] = []
+    for start in range(0, len(services), 500):
+        chunk = services[start : start + 500]
+        rows += [(s, c) for s, c in session.execute(select(*columns).where(theme, columns[0].in_(chunk)))]
+    return rows
 
 
 def _table(cells: dict[str, int], total: int | None) -> Table:
@@ -373,8 +389,9 @@ def _outcomes(totals: _Totals) -> OutcomeFigures:
 def followup_report(session: Session, *, municipality_codes: Sequence[str], start: date, end: date) -> Report:
     """Every figure of the follow-up for referrals sent in [start, end] to residents of these municipalities.
 
-    Three grouped queries over the scope's referral rows, which carry what the timeline and the follow-up
-    answers say about each (referrals/followup_facts.py); only aggregates come back, nothing per person.
+    Two passes over the scope's referral rows, which carry what the timeline, the targets and the follow-up
+    answers say about each (referrals/followup_facts.py), then the names of the providers and the themes of
+    the services counted; only aggregates come back, nothing per person.
     """
     low, high = _bounds(start, end)
     where = [
@@ -390,7 +407,7 @@ def followup_report(session: Session, *, municipality_codes: Sequence[str], star
     totals = _totals(session, where)
     total = totals.total
     breakdowns = _breakdowns(session, where)
-    by_theme, shortfalls = _themes(session, where)
+    by_theme, shortfalls = breakdowns["theme"], breakdowns["shortfalls"]
     started = max(totals.reached[3], totals.attended)
     attending = totals.still_attending
     raw_funnel = [

@@ -19,16 +19,18 @@ answer, and the report reads them in one pass over its scope.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, and_, case, func, literal, or_, select, update
+from sqlalchemy import Boolean, Integer, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
 from referrals.measures import Scores, Timepoint
-from referrals.models import Attendance, Referral, ReferralEvent
+from referrals.models import Attendance, Referral, ReferralEvent, ReferralTarget
 from referrals.outcome_models import OutcomeResponse
 from referrals.status import DeclineReason, DiscontinueReason, ReferralStatus
 
@@ -62,6 +64,11 @@ FOLLOW_UP_RANK: Mapping[Timepoint, int] = MappingProxyType(
 STILL_ATTENDING: Mapping[Timepoint, str] = MappingProxyType(
     {Timepoint.M3: "still_m3", Timepoint.M6: "still_m6", Timepoint.M12: "still_m12"}
 )
+
+
+def targets_key(service_ids: Iterable[uuid.UUID]) -> str | None:
+    """The services a referral was addressed to, as one text the report can group by."""
+    return " ".join(sorted({str(s) for s in service_ids})) or None
 
 
 def reason_bit(reason: str | None) -> int:
@@ -144,10 +151,11 @@ def _as_bool(value: Any) -> Any:
 
 
 def rebuild_facts(session: Session) -> None:
-    """Every referral's facts from its timeline, attendance and follow-up answers, in four UPDATEs."""
+    """Every referral's facts from its timeline, targets, attendance and follow-up answers."""
     session.execute(
         update(Referral)
         .values(
+            targets_key=None,
             followup_stage=0,
             capacity_shortfall=False,
             declined_reasons=0,
@@ -157,6 +165,19 @@ def rebuild_facts(session: Session) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    targets: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for referral_id, service_id in session.execute(
+        select(col(ReferralTarget.referral_id), col(ReferralTarget.service_id))
+    ):
+        targets[referral_id].append(service_id)
+    keys = [{"rid": rid, "key": targets_key(services)} for rid, services in targets.items()]
+    for start in range(0, len(keys), 5000):
+        session.execute(
+            update(Referral.__table__)  # type: ignore[attr-defined]
+            .where(Referral.__table__.c.id == bindparam("rid"))  # type: ignore[attr-defined]
+            .values(targets_key=bindparam("key")),
+            keys[start : start + 5000],
+        )
     status, reason = col(ReferralEvent.to_status), col(ReferralEvent.reason)
     bit = case(*((reason == code, b) for code, b in REASON_BITS.items()), else_=REASON_BITS["other"])
     events = (

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.models_base import StrEnumType, new_id
@@ -69,6 +69,7 @@ FOLLOWUP_COLUMNS = [
     "still_m3",
     "still_m6",
     "still_m12",
+    "targets_key",
 ]
 
 # The optimistic lock: SQLAlchemy adds "AND version = :old" to every UPDATE of a referral and raises
@@ -166,6 +167,9 @@ class Referral(SQLModel, table=True):
     followup_stage: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Ever declined for lack of room, or put on a waiting list.
     capacity_shortfall: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # The services it was addressed to (sorted ids, space-separated): the report groups by it and reads the
+    # services' themes as they are now, where it joined every referral's targets to the themes.
+    targets_key: str | None = Field(default=None, sa_type=Text)
     # The reasons it was ever declined, and discontinued, as bits (followup_facts.REASON_BITS).
     declined_reasons: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     discontinued_reasons: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

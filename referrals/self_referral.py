@@ -26,6 +26,7 @@ from app.catalogue.models import Location, Municipality, Organisation, Service, 
 from app.catalogue.overlay import ServiceOverlay
 from app.errors import N_, NotFound
 from referrals import links
+from referrals.followup_facts import targets_key
 from referrals.models import (
     Consent,
     ConsentMethod,
@@ -191,6 +192,7 @@ def send_contact_request(
         reasons=[],
         hopes=data.message.strip() or None,
         practical_needs=[],
+        targets_key=targets_key([service.id]),  # a follow-up report fact
     )
     session.add(referral)
     session.flush()

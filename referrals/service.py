@@ -42,7 +42,7 @@ from referrals.errors import (
     TransitionNotAllowed,
 )
 from referrals.fields import CONSENT_FIELDS, PracticalNeed, Reason, age_band, visible_fields
-from referrals.followup_facts import note_event
+from referrals.followup_facts import note_event, targets_key
 from referrals.models import (
     ActivityLevel,
     Attendance,
@@ -576,6 +576,7 @@ def issue_referral(
         recommendations=(exercise.recommendations or "").strip() or None if is_exercise else None,
         is_demo=data.is_demo,
     )
+    referral.targets_key = targets_key(s.id for s in services)  # a follow-up report fact
     if len(services) == 1 and not is_exercise:
         referral.chosen_service_id = services[0].id
         referral.provider_organisation_id = services[0].organisation_id
@@ -792,6 +793,7 @@ def choose_service(
 
     def chosen(r: Referral) -> None:
         r.chosen_service_id = service_id
+        r.targets_key = targets_key([*recommended, service_id])  # a follow-up report fact
         if shares:
             r.provider_organisation_id = service.organisation_id
             r.provider_access = True

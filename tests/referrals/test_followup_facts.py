@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from app.catalogue.enums import Taxonomy
 from app.catalogue.models import Organisation, Service, ServiceTerm
+from app.catalogue.overlay import ServiceOverlay
 from app.errors import DomainError
 from referrals.followup import (
     HELSINKI,
@@ -40,6 +41,7 @@ from referrals.models import Attendance, Referral, ReferralEvent, ReferralSource
 from referrals.outcome_models import OutcomeResponse
 from referrals.outcomes import record_answers, record_outcome_consent
 from referrals.queries import get_referral
+from referrals.self_referral import ContactRequest, send_contact_request
 from referrals.service import act, choose_service, enter_in_error, issue_referral, record_attendance
 from referrals.status import (
     REASONS,
@@ -70,6 +72,7 @@ FACTS = (
     "still_m3",
     "still_m6",
     "still_m12",
+    "targets_key",
 )
 
 
@@ -113,6 +116,18 @@ def _themed_services(session: Session, world: World) -> list[Service]:
 
 def _drive(session: Session, world: World, rng: random.Random, count: int) -> None:
     services = _themed_services(session, world)
+    # Residents' own contact requests from the pages of two services (no unit, one target each).
+    for service in services[3:]:
+        session.add(ServiceOverlay(service_id=service.id, accepts_referrals=True))
+    session.flush()
+    for index in range(8):
+        request = ContactRequest(
+            name=f"Asukas {index}", contact_channel="phone", contact="+358401234567", consent=True
+        )
+        sent = NOW - timedelta(days=rng.uniform(0, 200))
+        send_contact_request(
+            session, service_id=rng.choice(services[3:]).id, data=request, now=sent, secret=SECRET
+        )
     municipalities = ("398", "398", "098")
     for index in range(count):
         sent = NOW - timedelta(days=rng.uniform(0, 200), hours=rng.uniform(0, 23))
