@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import time
+from pathlib import Path
 
 import pytest
 import segno
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.catalogue.enums import ContactKind, OrganisationKind
+from app.catalogue.models import Contact, Service
 from app.catalogue.short_links import ALPHABET, ShortLink, candidate, normalise_code, short_codes
+from app.settings import Settings
 from search.indexer import rebuild
 from tests.factories import make_location, make_organisation, make_service
+from tests.hsds.conftest import load_demo
 from web.pages.handout import format_phone, handouts, title_case
+from web.pages.templating import environment
 
 
 def test_phone_numbers_in_national_format() -> None:
@@ -170,8 +176,9 @@ def test_post_office_on_the_service_page(
 
 
 def test_result_cards_read_only_what_a_card_shows(session: Session) -> None:
-    """A results page's handouts (meeting times from the hits) read a fixed number of statements
-    and give the same addresses, contacts and short addresses as a whole listing's."""
+    """A results page's handouts (meeting times from the hits) read a fixed number of statements,
+    build no ORM objects, and give the same addresses, contacts and short addresses as a whole
+    listing's."""
     ids = [str(i) for i in _seed(session).values()]
     full = handouts(session, ids, "fi", "https://palvelut.example")
     session.expunge_all()  # nothing loaded before: every column a card reads must be selected
@@ -185,6 +192,94 @@ def test_result_cards_read_only_what_a_card_shows(session: Session) -> None:
     finally:
         event.remove(bind, "before_cursor_execute", listener)
     assert full[ids[0]].when and full[ids[0]].addresses and full[ids[0]].contacts
-    # services, their organisations, contacts, places, the places' records and contacts; short codes
-    assert len(statements) == 7, statements
+    # services with their organisations and short codes, place links, places, contacts
+    assert len(statements) == 4, statements
     assert not any("schedule" in s for s in statements)
+    assert not session.identity_map  # plain rows, no listings or places built
+
+
+def _card_and_listing_html(session: Session, ids: list[str], locale: str) -> tuple[list[str], list[str]]:
+    """Each listing's handout as a result card renders it, from plain rows and from the whole
+    listing (the semantics cards had when they read ORM listings). The cards first: a listing
+    shown for the first time gets its short code from them."""
+    session.expunge_all()
+    when = {i: [f"line {i}"] for i in ids}  # the hits' meeting times, passed through
+    cards = handouts(session, ids, locale, "https://palvelut.example", when=when)
+    full = handouts(session, ids, locale, "https://palvelut.example")
+    assert cards == {i: replace(h, when=when[i]) for i, h in full.items()}
+    template = environment(locale).get_template("_handout_facts.html")
+    return (
+        [template.render(h=cards[i]) for i in ids if i in cards],
+        [template.render(h=full[i]) for i in ids if i in full],
+    )
+
+
+def test_result_cards_equal_whole_listings_in_every_case(session: Session) -> None:
+    """The contact layers (the activity's own, its places', its provider's), several places, a
+    listing without places or contacts and one without a short code yet: the same cards either way."""
+    ngo = make_organisation(session, name_fi="Yhdistys", phone="+358 3 000 0000", email="info@example.fi")
+    web_only = make_organisation(session, name_fi="Seura", website="seura.example.fi")
+    places = [
+        make_location(
+            session,
+            name_fi=f"Paikka {n}",
+            name_sv=f"Platsen {n}" if n % 2 else None,
+            street_address_fi=f"Katu {n}",
+            postal_code="15110",
+            post_office_fi="LAHTI",
+            municipality_code="398",
+        )
+        for n in range(4)
+    ]
+    hall = places[0]
+    session.add(Contact(location_id=hall.id, kind=ContactKind.EMAIL, value="halli@example.fi", sort_order=1))
+    session.add(Contact(location_id=hall.id, kind=ContactKind.PHONE, value="+358 40 111 2222", sort_order=0))
+    session.add(Contact(location_id=places[2].id, kind=ContactKind.WEB, value="www.paikka.fi", sort_order=0))
+    own = make_service(
+        session,
+        organisation=ngo,
+        locations=(hall,),
+        contacts=((ContactKind.WEB, "https://oma.example.fi"), (ContactKind.PHONE, "0401234567")),
+    )
+    session.add(
+        Contact(
+            service_id=own.id,
+            kind=ContactKind.EMAIL,
+            value="oma@example.fi",
+            label_fi="Ohjaaja",
+            label_sv="Ledare",
+            sort_order=5,
+        )
+    )
+    ids = [
+        str(own.id),
+        str(make_service(session, organisation=ngo, locations=tuple(places)).id),  # the places' contacts
+        str(make_service(session, organisation=ngo, locations=(places[2], places[3])).id),  # a web page only
+        str(
+            make_service(session, organisation=web_only, locations=(places[3],)).id
+        ),  # the provider's web page
+        str(make_service(session, organisation=web_only).id),  # no places
+        str(uuid.uuid4()),  # not in the catalogue: left out
+        "not-an-id",
+    ]
+    session.flush()
+    short_codes(session, [(own.id, "ptv:own")])  # the others get theirs on the card
+    for locale in ("fi", "sv", "en"):
+        cards, listings = _card_and_listing_html(session, ids, locale)
+        assert cards == listings and len(cards) == 5
+    fi, _ = _card_and_listing_html(session, ids, "fi")
+    assert "Paikka 0, Katu 0, 15110 Lahti; Paikka 1, Katu 1, 15110 Lahti (muita paikkoja: 2)" in fi[1]
+    assert "tel:+358401112222" in fi[1] and "halli@example.fi" in fi[1]
+    assert "040 1234567" in fi[0] and "oma@example.fi" in fi[0] and "tel:+35830000000" not in fi[0]
+    assert "tel:+35830000000" in fi[2]  # a place's web page is not a way to call: the provider's phone
+
+
+def test_result_cards_of_the_demo_catalogue(session: Session, tmp_path: Path) -> None:
+    """Every demo listing's card, in each language, is what the whole listing gives."""
+    load_demo(session, Settings(data_dir=tmp_path, _env_file=None))  # type: ignore[call-arg]
+    ids = [str(i) for i in session.exec(select(Service.id).order_by(col(Service.id)))]
+    assert len(ids) > 500
+    for locale in ("fi", "sv", "en"):
+        for start in range(0, len(ids), 50):  # a map page's worth at a time, as the cards are read
+            cards, listings = _card_and_listing_html(session, ids[start : start + 50], locale)
+            assert cards == listings

@@ -11,18 +11,21 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import phonenumbers
 import segno
 from markupsafe import Markup
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from app.catalogue import meeting_times
 from app.catalogue.codes import load_postal_codes
 from app.catalogue.enums import ContactKind
 from app.catalogue.models import Contact, Location, Organisation, Service, ServiceAtLocation
-from app.catalogue.short_links import short_codes
+from app.catalogue.short_links import ShortLink, short_codes
 from web.pages.content import LocalText, local, safe_href
 
 
@@ -101,7 +104,43 @@ def contact_view(kind: str, value: str, label: LocalText | None = None) -> Conta
     return ContactView(kind, value.strip(), safe_href(value) or "", label)
 
 
-def post_office(location: Location, locale: str) -> LocalText | None:
+class PlaceColumns(Protocol):
+    """What a handout reads of a place: a Location, or a result card's PlaceRow."""
+
+    @property
+    def name_fi(self) -> str | None: ...
+    @property
+    def name_sv(self) -> str | None: ...
+    @property
+    def name_en(self) -> str | None: ...
+    @property
+    def street_address_fi(self) -> str | None: ...
+    @property
+    def street_address_sv(self) -> str | None: ...
+    @property
+    def postal_code(self) -> str | None: ...
+    @property
+    def post_office_fi(self) -> str | None: ...
+    @property
+    def post_office_sv(self) -> str | None: ...
+
+
+class ContactColumns(Protocol):
+    """What a handout reads of a contact: a Contact, or a result card's ContactRow."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def label_fi(self) -> str | None: ...
+    @property
+    def label_sv(self) -> str | None: ...
+    @property
+    def label_en(self) -> str | None: ...
+
+
+def post_office(location: PlaceColumns, locale: str) -> LocalText | None:
     """The post office in the reader's language, as a name; Swedish names come from the postal code
     table when the source gives only the Finnish one. Place names are not translated into English."""
     text = local(location, "post_office", locale)
@@ -115,7 +154,7 @@ def post_office(location: Location, locale: str) -> LocalText | None:
     return LocalText(title_case(text.text), text.lang, text.fallback)
 
 
-def address_of(location: Location, locale: str) -> Address:
+def address_of(location: PlaceColumns, locale: str) -> Address:
     return Address(
         name=local(location, "name", locale),
         street=local(location, "street_address", locale),
@@ -124,26 +163,30 @@ def address_of(location: Location, locale: str) -> Address:
     )
 
 
-def activity_contacts(service: Service, locale: str) -> list[ContactView]:
+OrganisationContacts = tuple[str | None, str | None, str | None]  # phone, e-mail, web address
+
+
+def choose_contacts(
+    own: Iterable[ContactColumns],
+    places: Iterable[ContactColumns],
+    organisation: OrganisationContacts | None,
+    locale: str,
+) -> list[ContactView]:
     """Whom to call about this activity: its own contacts, else its places', else the provider's;
-    at most one of each kind."""
+    at most one of each kind. `own` and `places` in their sort order."""
     layers: list[list[tuple[str, str, LocalText | None]]] = [
-        [(str(c.kind), c.value, local(c, "label", locale)) for c in _sorted(service.contacts)],
-        [
-            (str(c.kind), c.value, local(c, "label", locale))
-            for sal in service.service_at_locations
-            for c in _sorted(sal.location.contacts)
-        ],
+        [(str(c.kind), c.value, local(c, "label", locale)) for c in own],
+        [(str(c.kind), c.value, local(c, "label", locale)) for c in places],
     ]
-    organisation = service.organisation
     if organisation is not None:
+        phone, email, website = organisation
         layers.append(
             [
                 (kind, value, None)
                 for kind, value in (
-                    (ContactKind.PHONE.value, organisation.phone),
-                    (ContactKind.EMAIL.value, organisation.email),
-                    (ContactKind.WEB.value, organisation.website),
+                    (ContactKind.PHONE.value, phone),
+                    (ContactKind.EMAIL.value, email),
+                    (ContactKind.WEB.value, website),
                 )
                 if value
             ]
@@ -157,6 +200,17 @@ def activity_contacts(service: Service, locale: str) -> list[ContactView]:
             break  # the closest layer that can be called or written to
     order = (ContactKind.PHONE, ContactKind.EMAIL, ContactKind.WEB)
     return [chosen[kind] for kind in order if kind in chosen]
+
+
+def activity_contacts(service: Service, locale: str) -> list[ContactView]:
+    """Whom to call about this activity (choose_contacts), from a whole listing."""
+    organisation = service.organisation
+    return choose_contacts(
+        _sorted(service.contacts),
+        [c for sal in service.service_at_locations for c in _sorted(sal.location.contacts)],
+        None if organisation is None else (organisation.phone, organisation.email, organisation.website),
+        locale,
+    )
 
 
 def meeting_lines(service: Service, locale: str) -> list[str]:
@@ -218,54 +272,145 @@ def load_services(session: Session, ids: Sequence[uuid.UUID]) -> list[Service]:
     return [by_id[service_id] for service_id in ids if service_id in by_id]
 
 
-# What a result card's handout reads (handout_of without meeting_lines): the columns a page of hits
-# needs, not whole listings and places with their descriptions.
-_SERVICE_COLUMNS = (Service.id, Service.source, Service.external_id, Service.organisation_id)
-_LOCATION_COLUMNS = tuple(
-    getattr(Location, name)
-    for name in (
-        "id",
-        "name_fi",
-        "name_sv",
-        "name_en",
-        "street_address_fi",
-        "street_address_sv",
-        "postal_code",
-        "post_office_fi",
-        "post_office_sv",
-    )
-)
+@dataclass(frozen=True)
+class PlaceRow:
+    """What a result card shows of a place: the columns of Location that an address reads."""
+
+    id: uuid.UUID
+    name_fi: str | None
+    name_sv: str | None
+    name_en: str | None
+    street_address_fi: str | None
+    street_address_sv: str | None
+    postal_code: str | None
+    post_office_fi: str | None
+    post_office_sv: str | None
 
 
-def load_card_services(session: Session, ids: Sequence[uuid.UUID]) -> list[Service]:
-    """The services with what a result card's handout shows (addresses and contacts; the meeting
-    times come with the hits), in the order of `ids`."""
+@dataclass(frozen=True)
+class ContactRow:
+    kind: str
+    value: str
+    label_fi: str | None
+    label_sv: str | None
+    label_en: str | None
+
+
+@dataclass(frozen=True)
+class CardListing:
+    """What a result card's handout shows of a listing, read as plain rows: building ORM objects
+    (with identity map and relationship bookkeeping) for a page of cards was most of its time."""
+
+    id: uuid.UUID
+    seed: str  # seed_of: where a short code is made from
+    code: str | None  # its short code, None when it has none yet
+    places: list[PlaceRow]  # in the order of its place links
+    contacts: list[ContactRow]  # its own, in sort order
+    place_contacts: list[ContactRow]  # its places', place by place, each place's in sort order
+    organisation: OrganisationContacts | None
+
+
+_PLACE_COLUMNS = tuple(col(getattr(Location, name)) for name in PlaceRow.__dataclass_fields__)
+
+
+def load_card_listings(session: Session, ids: Sequence[uuid.UUID]) -> list[CardListing]:
+    """What a result card's handout shows (addresses, contacts, short code; the meeting times come
+    with the hits) of each listing, in the order of `ids` (unknown ids left out): four statements."""
     if not ids:
         return []
-    # The place links without their own descriptions (a card shows the place, not what is said of it).
-    sal = selectinload(Service.service_at_locations).load_only(  # type: ignore[arg-type]
-        ServiceAtLocation.id,  # type: ignore[arg-type]
-        ServiceAtLocation.service_id,  # type: ignore[arg-type]
-        ServiceAtLocation.location_id,  # type: ignore[arg-type]
-    )
-    location = sal.selectinload(ServiceAtLocation.location).load_only(*_LOCATION_COLUMNS)  # type: ignore[arg-type]
-    statement = (
-        select(Service)
-        .where(col(Service.id).in_(list(ids)))
-        .options(
-            load_only(*_SERVICE_COLUMNS),  # type: ignore[arg-type]
-            selectinload(Service.organisation).load_only(  # type: ignore[arg-type]
-                Organisation.id,  # type: ignore[arg-type]
-                Organisation.phone,  # type: ignore[arg-type]
-                Organisation.email,  # type: ignore[arg-type]
-                Organisation.website,  # type: ignore[arg-type]
-            ),
-            selectinload(Service.contacts),  # type: ignore[arg-type]
-            location.selectinload(Location.contacts),  # type: ignore[arg-type]
+    wanted = list(ids)
+    services = session.execute(
+        core_select(
+            col(Service.id),
+            col(Service.source),
+            col(Service.external_id),
+            col(Organisation.id),
+            col(Organisation.phone),
+            col(Organisation.email),
+            col(Organisation.website),
+            col(ShortLink.code),
         )
-    )
-    by_id = {service.id: service for service in session.exec(statement)}
+        .select_from(Service)
+        .outerjoin(Organisation, col(Organisation.id) == col(Service.organisation_id))
+        .outerjoin(ShortLink, col(ShortLink.service_id) == col(Service.id))
+        .where(col(Service.id).in_(wanted))
+    ).all()
+    # The place links as a listing's relationship reads them (the same statement, so the same
+    # order: a card shows its first places), then the places themselves.
+    links: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for _link_id, service_id, location_id in session.execute(
+        core_select(
+            col(ServiceAtLocation.id), col(ServiceAtLocation.service_id), col(ServiceAtLocation.location_id)
+        ).where(col(ServiceAtLocation.service_id).in_(wanted))
+    ):
+        links.setdefault(service_id, []).append(location_id)
+    location_ids = list({location_id for found in links.values() for location_id in found})
+    places: dict[uuid.UUID, PlaceRow] = {}
+    if location_ids:
+        for row in session.execute(core_select(*_PLACE_COLUMNS).where(col(Location.id).in_(location_ids))):
+            places[row[0]] = PlaceRow(*row)
+    own: dict[uuid.UUID, list[ContactRow]] = {}
+    at_place: dict[uuid.UUID, list[ContactRow]] = {}
+    owners: ColumnElement[bool] = col(Contact.service_id).in_(wanted)
+    if location_ids:
+        owners = or_(owners, col(Contact.location_id).in_(location_ids))
+    for service_id, location_id, kind, value, label_fi, label_sv, label_en in session.execute(
+        core_select(
+            col(Contact.service_id),
+            col(Contact.location_id),
+            col(Contact.kind),
+            col(Contact.value),
+            col(Contact.label_fi),
+            col(Contact.label_sv),
+            col(Contact.label_en),
+        )
+        .where(owners)
+        .order_by(col(Contact.sort_order))
+    ):
+        contact = ContactRow(str(kind), value, label_fi, label_sv, label_en)
+        if service_id is not None:
+            own.setdefault(service_id, []).append(contact)
+        if location_id is not None:
+            at_place.setdefault(location_id, []).append(contact)
+    by_id: dict[uuid.UUID, CardListing] = {}
+    for service_id, source, external_id, organisation_id, phone, email, website, code in services:
+        located = [places[location_id] for location_id in links.get(service_id, ()) if location_id in places]
+        by_id[service_id] = CardListing(
+            id=service_id,
+            seed=f"{source}:{external_id}",
+            code=code,
+            places=located,
+            contacts=own.get(service_id, []),
+            place_contacts=[c for place in located for c in at_place.get(place.id, [])],
+            organisation=None if organisation_id is None else (phone, email, website),
+        )
     return [by_id[service_id] for service_id in ids if service_id in by_id]
+
+
+def _handout(
+    service_id: uuid.UUID,
+    code: str,
+    locale: str,
+    base_url: str,
+    places: Sequence[PlaceColumns],
+    contacts: list[ContactView],
+    when: list[str],
+    *,
+    with_qr: bool,
+) -> Handout:
+    url = listing_url(base_url, locale, str(service_id))
+    return Handout(
+        id=str(service_id),
+        code=code,
+        short_url=f"{base_url.rstrip('/')}/s/{code}",
+        url=url,
+        path=f"/{locale}/services/{service_id}",
+        addresses=[address_of(place, locale) for place in places[:MAX_ADDRESSES]],
+        more_places=max(0, len(places) - MAX_ADDRESSES),
+        contacts=contacts,
+        when=when,
+        qr=qr_svg(url) if with_qr else None,
+    )
 
 
 def handout_of(
@@ -277,19 +422,31 @@ def handout_of(
     with_qr: bool,
     when: list[str] | None = None,
 ) -> Handout:
-    url = listing_url(base_url, locale, str(service.id))
-    locations = [sal.location for sal in service.service_at_locations]
-    return Handout(
-        id=str(service.id),
-        code=code,
-        short_url=f"{base_url.rstrip('/')}/s/{code}",
-        url=url,
-        path=f"/{locale}/services/{service.id}",
-        addresses=[address_of(loc, locale) for loc in locations[:MAX_ADDRESSES]],
-        more_places=max(0, len(locations) - MAX_ADDRESSES),
-        contacts=activity_contacts(service, locale),
-        when=meeting_lines(service, locale) if when is None else when,
-        qr=qr_svg(url) if with_qr else None,
+    return _handout(
+        service.id,
+        code,
+        locale,
+        base_url,
+        [sal.location for sal in service.service_at_locations],
+        activity_contacts(service, locale),
+        meeting_lines(service, locale) if when is None else when,
+        with_qr=with_qr,
+    )
+
+
+def card_handout(
+    listing: CardListing, code: str, locale: str, base_url: str, *, with_qr: bool, when: list[str]
+) -> Handout:
+    """A result card's handout: the same as handout_of a whole listing, from plain rows."""
+    return _handout(
+        listing.id,
+        code,
+        locale,
+        base_url,
+        listing.places,
+        choose_contacts(listing.contacts, listing.place_contacts, listing.organisation, locale),
+        when,
+        with_qr=with_qr,
     )
 
 
@@ -307,24 +464,30 @@ def handouts(
     when: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Handout]:
     """Handout details of each listed service id, by id. With `when` (a results page: the meeting
-    times the hits carry, by id), only the columns a card needs are read, in fewer queries."""
+    times the hits carry, by id), only what a card shows is read, as plain rows."""
     uuids: list[uuid.UUID] = []
     for value in ids:
         try:
             uuids.append(uuid.UUID(value))
         except ValueError:
             continue
-    services = load_services(session, uuids) if when is None else load_card_services(session, uuids)
-    codes = short_codes(session, [(s.id, seed_of(s)) for s in services])
+    if when is None:
+        services = load_services(session, uuids)
+        codes = short_codes(session, [(s.id, seed_of(s)) for s in services])
+        return {
+            str(s.id): handout_of(s, codes[s.id], locale, base_url, with_qr=with_qr)
+            for s in services
+            if s.id in codes
+        }
+    listings = load_card_listings(session, uuids)
+    codes = {listing.id: listing.code for listing in listings if listing.code is not None}
+    missing = [(listing.id, listing.seed) for listing in listings if listing.code is None]
+    if missing:  # a listing shown for the first time gets its short code now
+        codes.update(short_codes(session, missing))
     return {
-        str(s.id): handout_of(
-            s,
-            codes[s.id],
-            locale,
-            base_url,
-            with_qr=with_qr,
-            when=None if when is None else when.get(str(s.id), []),
+        str(listing.id): card_handout(
+            listing, codes[listing.id], locale, base_url, with_qr=with_qr, when=when.get(str(listing.id), [])
         )
-        for s in services
-        if s.id in codes
+        for listing in listings
+        if listing.id in codes
     }
