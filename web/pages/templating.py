@@ -12,7 +12,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -40,14 +42,17 @@ def _local_html(
     value: content.LocalText | None, reader: str, fallback_note: str, *, marked: bool = True
 ) -> Markup:
     """A catalogue text with its own lang attribute and, if not in the reader's language, a marker."""
+    # escape() and concatenation, not Markup.format: the same HTML, and format's string.Formatter
+    # was a good share of rendering a page of result cards.
     if value is None:
         return Markup("")
     if not value.fallback:
-        return Markup("{}").format(value.text)
+        return escape(value.text)
     if not marked:
-        return Markup('<span lang="{}">{}</span>').format(value.lang, value.text)
-    return Markup('<span lang="{}">{}</span> <span class="fallback">({})</span>').format(
-        value.lang, value.text, fallback_note
+        return Markup(f'<span lang="{escape(value.lang)}">{escape(value.text)}</span>')
+    return Markup(
+        f'<span lang="{escape(value.lang)}">{escape(value.text)}</span>'
+        f' <span class="fallback">({escape(fallback_note)})</span>'
     )
 
 
@@ -55,6 +60,25 @@ def _static_version() -> str:
     # Cache-busting token: the newest modification time of our own (not vendored) assets.
     stamps = [p.stat().st_mtime_ns for p in STATIC_DIR.glob("*.*")]
     return format(max(stamps, default=0) % 10**10, "x")
+
+
+def _constant_gettext(translations: Translations, newstyle: Any) -> Any:
+    """`_` in templates: a message without parameters is translated once per language (a page of
+    result cards asks for the same labels hundreds of times), anything else as jinja2.ext's
+    newstyle gettext does. The same text either way: newstyle applies `%` even without parameters."""
+
+    @cache
+    def constant(message: str, autoescape: bool) -> str:
+        text: str = translations.ugettext(message)
+        return (Markup(text) if autoescape else text) % {}
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> Any:
+        if variables:
+            return context.call(newstyle, message, **variables)
+        return constant(message, context.eval_ctx.autoescape)
+
+    return gettext
 
 
 @cache
@@ -67,7 +91,9 @@ def environment(locale: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(get_translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    translations = get_translations(locale)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["_"] = _constant_gettext(translations, env.globals["gettext"])
     version = _static_version()
     language_names = {code: locale_display_name(code) for code in LOCALES}
 
