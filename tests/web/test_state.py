@@ -112,3 +112,22 @@ def test_a_position_in_the_url_is_kept_to_about_100_m() -> None:
     state = parse("lat=60.983472&lon=25.660129")
     assert (state.lat, state.lon) == (60.983, 25.66)
     assert st.query_string(state) == "?lat=60.983&lon=25.660"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "page=3",
+        "list=K7Q2M",
+        "q=jumppa&theme=liikunta&free=true&where=15110&radius=25&age=70&list=K7Q2M&list=AB3CD&view=map&plain=1&page=2",
+        "lat=60.98&lon=25.66&view=map",
+        "q=%C3%A4&weekday=TU&time=morning",
+    ],
+)
+def test_shortlist_links_are_the_states_own_addresses(query: str) -> None:
+    """A result card's add or remove link: the same query string as the whole state with that list."""
+    state = parse(query)
+    lists = [(), ("ZZZZZ",), (*state.shortlist, "XY3ZW"), state.shortlist[1:]]
+    expected = [st.query_string(st.with_changes(state, shortlist=codes, page=state.page)) for codes in lists]
+    assert st.shortlist_query_strings(state, lists) == expected

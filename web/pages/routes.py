@@ -606,19 +606,20 @@ class ShortlistEntry:
 
 def _shortlist_links(locale: str, state: st.SearchState, details: dict[str, Handout]) -> dict[str, Any]:
     """Add / remove links of each hit (the list lives in the URL), and the list's own addresses."""
-    toggles: dict[str, tuple[bool, str]] = {}
     base = f"/{locale}/search"
-    for hit_id, handout in details.items():
-        chosen = handout.code in state.shortlist
-        codes = (
+    chosen = {hit_id: handout.code in state.shortlist for hit_id, handout in details.items()}
+    queries = st.shortlist_query_strings(
+        state,
+        (
             tuple(c for c in state.shortlist if c != handout.code)
-            if chosen
+            if chosen[hit_id]
             else (*state.shortlist, handout.code)[-st.MAX_VALUES :]
-        )
-        toggles[hit_id] = (
-            chosen,
-            base + st.query_string(st.with_changes(state, shortlist=codes, page=state.page)),
-        )
+            for hit_id, handout in details.items()
+        ),
+    )
+    toggles: dict[str, tuple[bool, str]] = {
+        hit_id: (chosen[hit_id], base + query) for hit_id, query in zip(details, queries, strict=True)
+    }
     query = st.query_string(st.SearchState(shortlist=state.shortlist))
     return {
         "count": len(state.shortlist),

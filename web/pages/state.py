@@ -249,8 +249,7 @@ def shortlist_from_params(params: Mapping[str, Sequence[str]]) -> tuple[str, ...
     return _many(upper, "list", _SHORT_CODE)
 
 
-def to_params(state: SearchState) -> list[tuple[str, str]]:
-    """The state as query parameters, defaults left out, in a fixed order."""
+def _params_before_list(state: SearchState) -> list[tuple[str, str]]:
     params: list[tuple[str, str]] = []
     if state.q:
         params.append(("q", state.q))
@@ -264,7 +263,11 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
         params.append(("radius", str(state.radius_km)))
     if state.age is not None:
         params.append(("age", str(state.age)))
-    params.extend(("list", code) for code in state.shortlist)
+    return params
+
+
+def _params_after_list(state: SearchState) -> list[tuple[str, str]]:
+    params: list[tuple[str, str]] = []
     if state.view is not View.LIST:
         params.append(("view", state.view.value))
     if state.plain:
@@ -274,9 +277,30 @@ def to_params(state: SearchState) -> list[tuple[str, str]]:
     return params
 
 
+def to_params(state: SearchState) -> list[tuple[str, str]]:
+    """The state as query parameters, defaults left out, in a fixed order."""
+    return [
+        *_params_before_list(state),
+        *(("list", code) for code in state.shortlist),
+        *_params_after_list(state),
+    ]
+
+
 def query_string(state: SearchState) -> str:
     params = to_params(state)
     return ("?" + urlencode(params)) if params else ""
+
+
+def shortlist_query_strings(state: SearchState, shortlists: Iterable[tuple[str, ...]]) -> list[str]:
+    """query_string(with_changes(state, shortlist=codes, page=state.page)) of each `codes`: the
+    rest of the address is encoded once (a page of result cards has an add or remove link each)."""
+    before = urlencode(_params_before_list(state))
+    after = urlencode(_params_after_list(state))
+    strings = []
+    for codes in shortlists:
+        query = "&".join(part for part in (before, urlencode([("list", c) for c in codes]), after) if part)
+        strings.append(("?" + query) if query else "")
+    return strings
 
 
 def with_changes(state: SearchState, **changes: object) -> SearchState:
