@@ -3,6 +3,7 @@ service, whether counted from the two single-valued columns or, past their bucke
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import uuid
 from collections import Counter
@@ -126,3 +127,25 @@ def test_two_chosen_facets_each_count_as_if_only_the_other_were_chosen(q: str) -
     assert {v.value: v.count for v in result.facets["municipality"]} == _expected(on_monday, "municipalities")
     assert {v.value: v.count for v in result.facets["weekday"]} == _expected(in_places, "weekdays")
     assert {v.value: v.count for v in result.facets["accessibility"]} == _expected(both, "accessibility")
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_facet_nobody_used_is_counted_once_an_update_gives_it_a_value(tmp_path, on_disk: bool) -> None:
+    # Columns where every service holds no value are not aggregated (TantivyIndex._valued_columns):
+    # the first service that gets one, by an update from this or another process, must show.
+    documents = _documents()
+    index = TantivyIndex(tmp_path / "index" if on_disk else None)
+    index.replace_all(documents)
+    assert index.search(SearchQuery(q="palvelu", per_page=1)).facets["format"] == []
+
+    changed = dataclasses.replace(documents[7], formats=["online"])
+    twice = dataclasses.replace(documents[8], formats=["online", "phone"])
+    # On disk the update comes from another TantivyIndex (as from `tarjotin sync`).
+    writer = TantivyIndex(tmp_path / "index") if on_disk else index
+    writer.apply([changed, twice], [])
+
+    result = index.search(SearchQuery(q="palvelu", per_page=1))
+    assert {v.value: v.count for v in result.facets["format"]} == {"online": 2, "phone": 1}
+    chosen = index.search(SearchQuery(q="palvelu", formats=("phone",), per_page=1))
+    assert chosen.total == 1
+    assert {v.value: v.count for v in chosen.facets["format"]} == {"online": 2, "phone": 1}
