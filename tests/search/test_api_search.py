@@ -156,3 +156,21 @@ def test_the_did_you_mean_words_follow_the_catalogue(session: Session, catalogue
 
     words = catalogue_vocabulary(session)
     assert "allasjumppa" in words and "vesijumppa" not in words
+
+
+def test_the_did_you_mean_words_drop_a_retired_service(session: Session, catalogue) -> None:
+    from datetime import timedelta
+
+    from app.catalogue.enums import ServiceStatus
+    from search.suggest import catalogue_vocabulary
+
+    service = catalogue["vesijumppa"]
+    assert "vesijumppa" in catalogue_vocabulary(session)
+
+    # As integrations.sync retires: the status with a new updated_at (the version the words are kept by).
+    service.status = ServiceStatus.RETIRED
+    service.updated_at = service.updated_at + timedelta(seconds=1)
+    session.add(service)
+    session.flush()
+
+    assert "vesijumppa" not in catalogue_vocabulary(session)
