@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 
 from app.errors import Unavailable
@@ -457,7 +458,7 @@ class TantivyIndex:
         matches = []
         for _score, address in searcher.search(query, limit=limit).hits:
             doc = searcher.doc(address)
-            payload = json.loads(bytes(doc["payload"][0]).decode("utf-8"))
+            payload = orjson.loads(bytes(doc["payload"][0]))
             matches.append(
                 NameMatch(
                     id=str(doc["id"][0]),
@@ -893,7 +894,7 @@ class TantivyIndex:
 
     @staticmethod
     def _hit(doc: tantivy.Document, distance: float | None, words: list[QueryWord], lang: str) -> SearchHit:
-        payload = json.loads(bytes(doc["payload"][0]).decode("utf-8"))
+        payload = orjson.loads(bytes(doc["payload"][0]))
         return SearchHit(
             id=str(doc["id"][0]),
             source=payload["source"],
