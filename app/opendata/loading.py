@@ -84,11 +84,12 @@ def _plain(
         if params is not None
         else connection.execute(statement(columns))
     )
+    rows = result.all()  # one fetch: row by row costs a driver and a SQLAlchemy call each
     if not uuids:
-        return [make(row) for row in result]
+        return [make(row) for row in rows]
     return [
         make([str(value) if i in uuids and value is not None else value for i, value in enumerate(row)])
-        for row in result
+        for row in rows
     ]
 
 
