@@ -17,6 +17,7 @@ from app.db import make_engine
 from app.models_base import StrEnumType
 from app.settings import get_settings
 from app.timeutil import UTCDateTime
+from search.fallback import outside_the_models
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -43,6 +44,7 @@ def _configure(**kwargs: Any) -> None:
         render_item=render_item,
         render_as_batch=True,  # SQLite can only ALTER tables by copying them
         compare_type=True,
+        include_name=lambda name, type_, _parents: not outside_the_models(name, type_),
         **kwargs,
     )
 
