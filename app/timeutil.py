@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
@@ -15,6 +15,15 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_date(value: date | datetime) -> date:
+    """The day in Finland: a stored time is UTC, so its own date is the day before between midnight and
+    2-3 a.m. Finnish time. A naive datetime is taken as UTC, as the database gives it on SQLite."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(HELSINKI).date()
+    return value
 
 
 def ensure_utc(value: datetime) -> datetime:

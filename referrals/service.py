@@ -28,7 +28,7 @@ from app.audit.trail import record_event
 from app.catalogue.enums import ServiceStatus
 from app.catalogue.models import Municipality, Service
 from app.errors import N_, InvalidInput, PermissionDenied
-from app.timeutil import HELSINKI
+from app.timeutil import local_date
 from referrals import links
 from referrals.errors import (
     CodeLocked,
@@ -90,7 +90,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def local_today(now: datetime) -> date:
-    return now.astimezone(HELSINKI).date()
+    return local_date(now)
 
 
 # --- the one transition -----------------------------------------------------------------------------------------

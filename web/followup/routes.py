@@ -26,7 +26,7 @@ from app.catalogue.codes import served_municipality_codes
 from app.catalogue.models import Municipality, Theme
 from app.errors import InvalidInput, PermissionDenied
 from app.settings import get_settings
-from app.timeutil import utcnow
+from app.timeutil import local_date, utcnow
 from referrals.followup import SELF_REFERRAL, Report, analyst_municipalities, followup_report
 from web.api.schemas import SIGN_IN_ERRORS, ErrorOut
 from web.auth import ActorDep
@@ -83,7 +83,7 @@ def _scope(
     allowed = analyst_municipalities(session, actor, served_municipality_codes(session, get_settings()))
     if not allowed:
         raise PermissionDenied("Only municipal and county analysts see the follow-up figures.")
-    end = end or utcnow().date()
+    end = end or local_date(utcnow())
     start = start or (end - relativedelta(years=1) + relativedelta(days=1))
     if start > end:
         raise InvalidInput("The period must start before it ends.")

@@ -15,6 +15,7 @@ from typing import Any
 
 from babel.dates import format_date, get_day_names
 
+from app.timeutil import local_date
 from web.i18n import LOCALES
 
 # When the reader's language is missing: Finnish first (most listings have it), then Swedish, English.
@@ -80,9 +81,7 @@ def clock(value: time | None) -> str:
 def long_date(value: date | datetime | None, locale: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    return _long_date(value, locale)
+    return _long_date(local_date(value), locale)
 
 
 @lru_cache(maxsize=4096)

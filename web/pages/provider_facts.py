@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.catalogue.overlay import Capacity, ServiceOverlay
 from app.catalogue.selfservice import STALE_MONTHS, is_stale, overlays_with_last_verified
+from app.timeutil import local_date
 from web.i18n import gettext, ngettext
 
 _METHOD_LABELS = {
@@ -71,7 +72,7 @@ def provider_facts(
             gettext(
                 locale,
                 "Checked by the provider on %(date)s",
-                date=format_date(verified, "medium", locale=locale),
+                date=format_date(local_date(verified), "medium", locale=locale),
             )
             if overlay is not None and overlay.verified_at is not None and verified is not None
             else None

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.errors import N_, InvalidInput
+from app.timeutil import local_date
 from referrals import outcomes
 from referrals.measures import Timepoint, load_definitions
 from referrals.queries import get_referral
@@ -75,7 +76,7 @@ def resident_questions(
     resident = resident_of(request, referral)
     if resident is None:  # the code first, as for the referral itself
         return RedirectResponse(f"/{lang}/r/{token}", status_code=303)
-    if timepoint not in outcomes.open_timepoints(session, referral, today=runtime.now().date()):
+    if timepoint not in outcomes.open_timepoints(session, referral, today=local_date(runtime.now())):
         raise InvalidInput("These questions are not open for answers now.")
     return render(
         request,

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.accounts.actor import Actor
 from app.catalogue.models import Service
 from app.errors import N_, DomainError
+from app.timeutil import local_date
 from referrals import queries, service
 from referrals.errors import CodeLocked, CodeRejected, LinkInvalid
 from referrals.links import referral_id_from_token
@@ -165,7 +166,7 @@ def _page(
             "can_refuse": Action.REFUSE in actions and not own_request,
             "can_withdraw_request": Action.WITHDRAW in actions,
             "can_withdraw": Action.WITHDRAW_CONSENT in actions,
-            "followups": open_timepoints(session, referral, today=runtime.now().date()),
+            "followups": open_timepoints(session, referral, today=local_date(runtime.now())),
             "error": error,
         },
         status_code=status_code,

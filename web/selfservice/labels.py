@@ -12,6 +12,7 @@ from babel.dates import format_date, get_day_names
 from app.catalogue.problems import ProblemKind, ProblemStatus
 from app.catalogue.revisions import RevisionStatus
 from app.errors import N_
+from app.timeutil import local_date
 from web.i18n import gettext
 
 CAPACITY_LABELS = {
@@ -59,7 +60,7 @@ def _labeller(table: dict[Any, str], locale: str) -> Callable[[Any], str]:
 
 def selfservice_globals(locale: str) -> dict[str, Any]:
     def date_text(value: date | datetime | None) -> str:
-        return format_date(value, "medium", locale=locale) if value else ""
+        return format_date(local_date(value), "medium", locale=locale) if value else ""
 
     days = get_day_names("wide", locale=locale)
     languages = Locale.parse(locale).languages
