@@ -499,3 +499,39 @@ def test_answers_and_actions_at_once_all_count(
         session.expire_all()
         assert _facts(session)[referral.id] == kept
         session.rollback()
+
+
+def test_the_two_passes_at_once_read_what_one_after_the_other_does(
+    engine: Engine,
+    committed: tuple[World, Referral],  # noqa: F811  (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL with a pool the breakdowns are counted on a second connection while the totals are;
+    both read the same committed rows as a session bound to one connection, which counts them in turn."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite counts on the one connection")
+    import referrals.followup as followup
+
+    _, referral = committed
+    apart: list[object] = []
+    original = followup._breakdowns_apart
+
+    def spy(bind: Engine, where: list) -> dict[str, dict[str, int]]:  # type: ignore[type-arg]
+        apart.append(bind)
+        return original(bind, where)
+
+    monkeypatch.setattr(followup, "_breakdowns_apart", spy)
+    low, high = followup._bounds(date(2000, 1, 1), date(2100, 1, 1))
+    where = [
+        col(Referral.municipality_code).in_([referral.municipality_code]),
+        col(Referral.sent_at) >= low,
+        col(Referral.sent_at) <= high,
+    ]
+    with Session(engine) as session:
+        at_once = followup._passes(session, where)
+    assert len(apart) == 1
+    with engine.connect() as connection, Session(connection) as session:
+        in_turn = followup._passes(session, where)
+    assert len(apart) == 1  # a session on one connection stays on it
+    assert at_once == in_turn
+    assert at_once[0].total >= 1 and sum(at_once[1]["kind"].values()) == at_once[0].total
