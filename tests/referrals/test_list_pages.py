@@ -13,21 +13,7 @@ from sqlmodel import Session, col
 from referrals.models import Referral
 from referrals.queries import ListView, ReferralFilter, _filtered, list_referrals
 from referrals.status import ReferralKind, ReferralStatus
-from tests.referrals.world import NOW, World, issue, make_world
-
-ACTORS = (
-    "referrer",
-    "colleague",
-    "stranger_referrer",
-    "provider",
-    "other_provider",
-    "coordinator",
-    "counsellor",
-    "analyst",
-    "admin",
-    "client",
-    "other_client",
-)
+from tests.referrals.world import ACTORS, NOW, World, issue, make_world
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ from referrals.service import (
 )
 from referrals.status import Action, Party, ReferralKind, ReferralStatus
 from tests.referrals.world import (
+    ACTORS,
     NOW,
     RESIDENT_NAME,
     SECRET,
@@ -156,19 +157,7 @@ def test_visible_to_agrees_with_parties_of(session: Session, world: World) -> No
         issue(session, world, kind=ReferralKind.EXERCISE, services=()).referral,
         issue(session, world, actor=world.client).referral,
     ]
-    for name in (
-        "referrer",
-        "colleague",
-        "stranger_referrer",
-        "provider",
-        "other_provider",
-        "coordinator",
-        "counsellor",
-        "analyst",
-        "admin",
-        "client",
-        "other_client",
-    ):
+    for name in ACTORS:
         actor = getattr(world, name)
         seen = set(session.scalars(select(col(Referral.id)).where(visible_to(actor))).all())
         for referral in referrals:

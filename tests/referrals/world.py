@@ -21,6 +21,20 @@ from tests.factories import make_organisation, make_service
 
 SECRET = "test-secret-key-for-referral-links-0123456789"
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+# Every actor of the world, by attribute name (the staff, the API clients).
+ACTORS = (
+    "referrer",
+    "colleague",
+    "stranger_referrer",
+    "provider",
+    "other_provider",
+    "coordinator",
+    "counsellor",
+    "analyst",
+    "admin",
+    "client",
+    "other_client",
+)
 RESIDENT_NAME = "Aino Testinen-Ylikangas"
 RESIDENT_PHONE = "+358401234567"
 RESIDENT_EMAIL = "aino.ylikangas@example.org"
