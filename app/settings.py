@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     meilisearch_api_key: SecretStr | None = None
     meilisearch_index: str = "services"
     search_index_dir: Path | None = None
+    # After this many seconds of an engine outage, each host builds a standby index from the database
+    # on local disk and answers from it until the engine is back (search/standby.py); off: the
+    # database answers however long the outage lasts.
+    search_standby: bool = True
+    search_standby_after_seconds: float = Field(default=30.0, ge=0)
+    # Where the standby is built (scratch space; default: the system's temporary directory).
+    search_standby_dir: Path | None = None
     # Finnish base forms and compound parts: auto = system Voikko, else pyvoikko, else Snowball.
     finnish_analyser: Literal["auto", "voikko", "pyvoikko", "snowball"] = "auto"
 

@@ -34,14 +34,14 @@ class OutageLog:
                 self._since = self._last_logged = now
                 self._failures = 0
                 log.warning(
-                    "search engine %s unavailable (%s), answering from the database",
+                    "search engine %s unavailable (%s), answering from the database (or its standby index)",
                     engine,
                     type(cause).__name__,
                     exc_info=cause,
                 )
             elif now - self._last_logged >= self._repeat:
                 log.warning(
-                    "search engine %s still unavailable for %.0f s (%s); %d searches answered from the database",
+                    "search engine %s still unavailable for %.0f s (%s); %d searches answered without it",
                     engine,
                     now - self._since,
                     type(cause).__name__,

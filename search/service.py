@@ -63,6 +63,12 @@ def _search(query: SearchQuery, *, session: Session, index: SearchIndex | None) 
             result = index.search(query)
         except Unavailable as exc:
             outages.failed(index.name, exc)
+            # A long outage: the standby built from the database answers as an engine would.
+            # (search.standby.WithStandby; looked up, not imported: that module loads the engine)
+            standby_search = getattr(index, "standby_search", None)
+            standby = standby_search(query) if standby_search is not None else None
+            if standby is not None:
+                return dataclasses.replace(standby, degraded=True)
         else:
             outages.answered(index.name)
             return result

@@ -48,6 +48,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from search.engine import open_search_index
 
         app.state.search_index = open_search_index(settings)
+        if settings.search_standby:
+            from search.standby import Standby, WithStandby, default_directory
+
+            standby = Standby(
+                settings.search_standby_dir or default_directory(settings.database_url),
+                app.state.engine,
+                after_seconds=settings.search_standby_after_seconds,
+            )
+            app.state.search_index = WithStandby(app.state.search_index, standby)
         # Changes a killed sync or rebuild left queued are applied in the background (search/catch_up.py).
         from search.catch_up import catch_up_in_background
 

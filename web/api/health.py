@@ -43,6 +43,10 @@ def readyz(request: Request, session: SessionDep) -> JSONResponse:
     else:
         try:
             checks["search"] = "ok" if index.health() else "unavailable"
+            standby = getattr(index, "standby", None)
+            if standby is not None and standby.state != "idle":
+                # building, ready (searches answer from it) or failed (they answer from the database)
+                checks["search_standby"] = standby.state
         except Exception as exc:
             log.warning("readiness: search check failed: %s", type(exc).__name__)
             checks["search"] = "unavailable"
