@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import math
 import re
 import uuid
@@ -28,6 +29,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
@@ -172,6 +174,14 @@ def _overlay_exists(condition: Any) -> Any:
     )
 
 
+def _json_list_has(column: Any, values: Sequence[str]) -> Any:
+    """A JSON list column holds any of the values. Its text holds each member quoted, as the JSON
+    serialiser wrote it; the values are checked codes (languages, accessibility features), and LIKE's
+    wildcards in them are escaped. One test on a column, where a JSON function would need a join."""
+    text = sql_cast(column, String)
+    return or_(*(_like(text, json.dumps(value)) for value in values))
+
+
 def _filters(query: SearchQuery) -> list[Any]:
     conditions: list[Any] = [
         col(Service.status).in_([ServiceStatus.ACTIVE.value, ServiceStatus.TEMPORARILY_CLOSED.value])
@@ -209,6 +219,13 @@ def _filters(query: SearchQuery) -> list[Any]:
                 Organisation.id == Service.organisation_id, col(Organisation.kind).in_(query.provider_kinds)
             )
             .exists()
+        )
+    if query.languages:
+        conditions.append(_json_list_has(Service.languages, query.languages))
+    if query.accessibility:
+        # As the engines index it: a feature of any of the service's places.
+        conditions.append(
+            _location_exists(_json_list_has(Location.accessibility_features, query.accessibility))
         )
     if query.age is not None:
         conditions.append(or_(col(Service.min_age).is_(None), col(Service.min_age) <= query.age))
@@ -261,9 +278,11 @@ def _distances(session: Session, matched: Select[Any], point: tuple[float, float
     return nearest
 
 
-# Above this many matches the fallback (a degraded mode) leaves the schedule and accessibility facets
-# uncounted rather than read every schedule of the catalogue on each search; their filters still hold.
+# Above this many matches the fallback (a degraded mode) leaves the schedule facets uncounted rather
+# than read every schedule of the catalogue on each search; their filters still hold.
 PYTHON_FACET_LIMIT = 5000
+# Ids per statement where a list of ids is looked up (SQLite limits a statement's parameters).
+_ID_CHUNK = 500
 
 
 # What meeting_times.when_facets reads of a schedule: selected as plain rows, not ORM objects
@@ -294,12 +313,19 @@ class _When:
     hours: list[ScheduleLike] = dataclasses.field(default_factory=list)
 
 
-def _when_facets(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[list[str], list[str]]]:
+_WhenFacets = dict[uuid.UUID, tuple[list[str], list[str]]]
+
+
+def _when_facets(session: Session, ids: list[uuid.UUID], known: _WhenFacets) -> _WhenFacets:
     """(weekdays, times of day) of each service, by the rule of the search documents
-    (meeting_times.when_facets): its meeting times, else its places' opening hours."""
-    rows: dict[uuid.UUID, _When] = {i: _When() for i in ids}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    (meeting_times.when_facets): its meeting times, else its places' opening hours. `known` holds
+    those read before in the same search (a chosen facet's alternatives read the same services
+    again); what is read here is added to it."""
+    missing = [i for i in ids if i not in known]
+    rows: dict[uuid.UUID, _When] = {i: _When() for i in missing}
+    ids = missing
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
         own = select(col(Schedule.service_id), *_SCHEDULE_COLUMNS).where(col(Schedule.service_id).in_(chunk))
         for row in session.execute(own):
             rows[row[0]].meetings.append(cast(ScheduleLike, row))
@@ -318,73 +344,34 @@ def _when_facets(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tupl
         )
         for row in session.execute(of_place):
             rows[row[0]].hours.append(cast(ScheduleLike, row))
-    return {i: meeting_times.when_facets(w.meetings, w.hours) for i, w in rows.items()}
-
-
-def _accessibility(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
-    """The accessibility features of each service's places (a JSON list on the place)."""
-    features: dict[uuid.UUID, set[str]] = {i: set() for i in ids}
-    for start in range(0, len(ids), 500):
-        for service_id, values in session.exec(
-            select(ServiceAtLocation.service_id, Location.accessibility_features)
-            .join(Location, col(Location.id) == ServiceAtLocation.location_id)
-            .where(col(ServiceAtLocation.service_id).in_(ids[start : start + 500]))
-        ):
-            features[service_id].update(values or ())
-    return features
-
-
-def _languages(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
-    """The languages each service is offered in (a JSON list on the service)."""
-    languages: dict[uuid.UUID, set[str]] = {}
-    for start in range(0, len(ids), 500):
-        for service_id, values in session.exec(
-            select(Service.id, Service.languages).where(col(Service.id).in_(ids[start : start + 500]))
-        ):
-            languages[service_id] = set(values or ())
-    return languages
+    known.update((i, meeting_times.when_facets(w.meetings, w.hours)) for i, w in rows.items())
+    return known
 
 
 def _python_filtering(query: SearchQuery) -> bool:
-    """Whether a filter only Python can apply is chosen (schedules, features, languages)."""
-    return bool(query.weekdays or query.times_of_day or query.accessibility or query.languages)
+    """Whether a filter only Python can apply is chosen (weekdays and times of day: schedules)."""
+    return bool(query.weekdays or query.times_of_day)
 
 
 def _python_filters(
-    session: Session, query: SearchQuery, ids: list[uuid.UUID]
+    session: Session, query: SearchQuery, ids: list[uuid.UUID], known: _WhenFacets
 ) -> tuple[list[uuid.UUID], dict[str, list[FacetValue]]]:
-    """The filters and facets the tables cannot answer in SQL on both engines (schedules decide
-    weekdays and times of day; features and languages are JSON lists): the ids that pass, and
-    their counts."""
+    """The filters and facets SQL cannot answer: weekdays and times of day, which a service's
+    schedules decide by the rules of meeting_times. The ids that pass, and their counts."""
     if not ids:
         return ids, {}
-    filtering = _python_filtering(query)
-    if not filtering and len(ids) > PYTHON_FACET_LIMIT:
+    if not _python_filtering(query) and len(ids) > PYTHON_FACET_LIMIT:
         return ids, {}
-    when = _when_facets(session, ids)
-    features = _accessibility(session, ids)
-    languages = _languages(session, ids)
+    when = _when_facets(session, ids, known)
     kept = [
         i
         for i in ids
         if (not query.weekdays or set(query.weekdays) & set(when[i][0]))
         and (not query.times_of_day or set(query.times_of_day) & set(when[i][1]))
-        and (not query.accessibility or set(query.accessibility) & features[i])
-        and (not query.languages or set(query.languages) & languages[i])
     ]
-    counts: dict[str, dict[str, int]] = {
-        Facet.WEEKDAY.value: {},
-        Facet.TIME_OF_DAY.value: {},
-        Facet.ACCESSIBILITY.value: {},
-        Facet.LANGUAGE.value: {},
-    }
+    counts: dict[str, dict[str, int]] = {Facet.WEEKDAY.value: {}, Facet.TIME_OF_DAY.value: {}}
     for i in kept:
-        for facet, values in (
-            (Facet.WEEKDAY.value, when[i][0]),
-            (Facet.TIME_OF_DAY.value, when[i][1]),
-            (Facet.ACCESSIBILITY.value, sorted(features[i])),
-            (Facet.LANGUAGE.value, sorted(languages[i])),
-        ):
+        for facet, values in ((Facet.WEEKDAY.value, when[i][0]), (Facet.TIME_OF_DAY.value, when[i][1])):
             for value in values:
                 counts[facet][value] = counts[facet].get(value, 0) + 1
     return kept, {
@@ -409,13 +396,27 @@ _SQL_FACETS = (
     Facet.CAPACITY,
     Facet.REFERRALS,
     Facet.PROVIDER_KIND,
+    Facet.LANGUAGE,
+    Facet.ACCESSIBILITY,
 )
+# Counted in SQL from JSON lists, for results up to PYTHON_FACET_LIMIT (each costs a parse of every
+# match's list, half a second at 100,000 services) and, like the schedule facets, left out when no
+# match has a value.
+_LIST_FACETS = (Facet.LANGUAGE.value, Facet.ACCESSIBILITY.value)
 
 
 _TOTAL = "total"  # the row of _facet_rows that counts the matches themselves
 
 
-def _facet_rows(matched: Select[Any]) -> Any:
+def _list_members(dialect: str, column: Any) -> Any:
+    """The members of a JSON list column as rows with a `value`, beside the row that holds the list
+    (a function in FROM may read the rows before it on both engines)."""
+    if dialect == "sqlite":
+        return func.json_each(column).table_valued("value")
+    return func.json_array_elements_text(column).table_valued("value").render_derived()
+
+
+def _facet_rows(matched: Select[Any], dialect: str, *, lists: bool) -> Any:
     """One statement counting every SQL facet of the services `matched` selects: the matches are
     found once (a CTE) rather than once per facet and per chunk of ids."""
     ids = matched.cte("matched")
@@ -433,6 +434,33 @@ def _facet_rows(matched: Select[Any]) -> Any:
     def text(value: Any) -> Any:
         return type_coerce(value, String)
 
+    lists_of_values = []
+    if lists:
+        languages = _list_members(dialect, Service.languages)
+        # A service has a feature when one of its places has it: counted once per service. The
+        # places' lists are read once each, then joined to the services' places.
+        features = _list_members(dialect, Location.accessibility_features)
+        place_features = (
+            select(col(Location.id).label("location_id"), features.c.value.label("value"))
+            .select_from(Location)
+            .join(features, literal_column("1") == literal_column("1"))
+            .subquery()
+        )
+        lists_of_values = [
+            select(literal(Facet.LANGUAGE.value, String), text(languages.c.value), func.count())
+            .select_from(Service)
+            .join(languages, literal_column("1") == literal_column("1"))
+            .where(col(Service.id).in_(within))
+            .group_by(languages.c.value),
+            select(
+                literal(Facet.ACCESSIBILITY.value, String),
+                text(place_features.c.value),
+                func.count(func.distinct(ServiceAtLocation.service_id)),
+            )
+            .join(place_features, place_features.c.location_id == ServiceAtLocation.location_id)
+            .where(col(ServiceAtLocation.service_id).in_(within))
+            .group_by(place_features.c.value),
+        ]
     return union_all(
         select(literal(_TOTAL, String), literal("", String), func.count()).select_from(ids),
         select(
@@ -469,6 +497,7 @@ def _facet_rows(matched: Select[Any]) -> Any:
         .join(Service, col(Service.organisation_id) == Organisation.id)
         .where(col(Service.id).in_(within), col(Organisation.kind).is_not(None))
         .group_by(Organisation.kind),
+        *lists_of_values,
     )
 
 
@@ -477,19 +506,22 @@ def _facets(
 ) -> tuple[dict[str, list[FacetValue]], int]:
     """The SQL facets and the count of the services `matched` selects, or of a list of ids (in
     chunks: SQLite limits the parameters of a statement; the chunks do not overlap, so their counts
-    add up). A list of ids is looked up by key, not searched for again."""
+    add up). A list of ids is looked up by key, not searched for again. Languages and accessibility
+    are counted for up to PYTHON_FACET_LIMIT ids (see _LIST_FACETS)."""
+    lists = not isinstance(matched, Select) and len(matched) <= PYTHON_FACET_LIMIT
     selections = (
         [matched]
         if isinstance(matched, Select)
         else [
-            select(Service.id).where(col(Service.id).in_(matched[i : i + 500]))
-            for i in range(0, len(matched), 500)
+            select(Service.id).where(col(Service.id).in_(matched[i : i + _ID_CHUNK]))
+            for i in range(0, len(matched), _ID_CHUNK)
         ]
     )
     counts: dict[str, dict[str, int]] = {facet.value: {} for facet in _SQL_FACETS}
     total = 0
+    dialect = session.get_bind().dialect.name
     for selection in selections:
-        for name, value, count in session.execute(_facet_rows(selection)):
+        for name, value, count in session.execute(_facet_rows(selection, dialect, lists=lists)):
             if name == _TOTAL:
                 total += count
                 continue
@@ -498,6 +530,7 @@ def _facets(
     facets = {
         facet: [FacetValue(v, c) for v, c in sorted(values.items(), key=lambda item: (-item[1], item[0]))]
         for facet, values in counts.items()
+        if values or (facet not in _LIST_FACETS)
     }
     return facets, total
 
@@ -529,32 +562,45 @@ def _localized(obj: Any, prefix: str) -> dict[str, str]:
 
 def search_database(session: Session, query: SearchQuery) -> SearchResult:
     """Search the catalogue tables; a chosen facet counts its alternatives (see search.service)."""
-    result = _search_database(session, query)
+    known: _WhenFacets = {}
+    result = _search_database(session, query, known=known)
     for facet in chosen_facets(query):
         other = _search_database(
-            session, dataclasses.replace(without_filter(query, facet), page=1), items=False, only=facet
+            session,
+            dataclasses.replace(without_filter(query, facet), page=1),
+            items=False,
+            only=facet,
+            known=known,
         )
         if facet.value in other.facets:  # the database counts some facets only (see _facets)
             result.facets[facet.value] = other.facets[facet.value]
     return result
 
 
-_PYTHON_FACETS = (Facet.WEEKDAY, Facet.TIME_OF_DAY, Facet.ACCESSIBILITY, Facet.LANGUAGE)
+_PYTHON_FACETS = (Facet.WEEKDAY, Facet.TIME_OF_DAY)
 
 
 def _search_database(
-    session: Session, query: SearchQuery, *, items: bool = True, only: Facet | None = None
+    session: Session,
+    query: SearchQuery,
+    *,
+    items: bool = True,
+    only: Facet | None = None,
+    known: _WhenFacets | None = None,
 ) -> SearchResult:
     """The matches, their facets and (with `items`) the page of hits.
 
     The ids of every match are read only when Python must look at each one (distance, schedules,
-    accessibility features, or few enough matches to count their schedule facets); otherwise SQL
+    or few enough matches to count their schedule facets); otherwise SQL
     counts, pages and counts the facets of a large result itself."""
     words = words_of(query.q)
     filters = _filters(query)
     if query.near is not None and query.radius_km is not None:
         filters.append(_location_exists(*_around(query.near, query.radius_km)))
-    by_python = query.near is not None or _python_filtering(query)
+    # Distances decide a radius, and order a page; counting a chosen facet's alternatives without a
+    # radius needs none.
+    measuring = query.near is not None and (query.radius_km is not None or items)
+    by_python = measuring or _python_filtering(query)
     limit = None if by_python else PYTHON_FACET_LIMIT + 1
     relaxed = False
     dialect = session.get_bind().dialect.name
@@ -569,7 +615,7 @@ def _search_database(
     distances: dict[uuid.UUID, float] = {}
     if not by_python and len(ids) > PYTHON_FACET_LIMIT:
         # A large result: counted and faceted in SQL, in one more pass over the matches (the
-        # schedule and accessibility facets are left uncounted: see PYTHON_FACET_LIMIT). The first
+        # schedule facets are left uncounted: see PYTHON_FACET_LIMIT). The first
         # ids in name order are at hand; a page beyond them is read on its own.
         facets, total = _facets(session, matched)
         if not items:
@@ -581,7 +627,7 @@ def _search_database(
                 session.exec(matched.order_by(*_name_order()).offset(start).limit(query.per_page)).all()
             )
     else:
-        if query.near is not None and ids:
+        if measuring and query.near is not None and ids:
             distances = _distances(session, matched, query.near)
             if query.radius_km is not None:
                 ids = [i for i in ids if distances.get(i, math.inf) <= query.radius_km]
@@ -590,8 +636,14 @@ def _search_database(
         if only is not None and only not in _PYTHON_FACETS and not _python_filtering(query):
             python_facets: dict[str, list[FacetValue]] = {}  # only `only` is wanted, and SQL counts it
         else:
-            ids, python_facets = _python_filters(session, query, ids)
-        facets = _facets(session, ids)[0] if ids else {}
+            ids, python_facets = _python_filters(session, query, ids, {} if known is None else known)
+        if not ids:
+            facets = {}
+        elif query.radius_km is None and not _python_filtering(query) and len(ids) > PYTHON_FACET_LIMIT:
+            # Python only ordered the matches (by distance): SQL counts them all in one pass.
+            facets = _facets(session, matched)[0]
+        else:
+            facets = _facets(session, ids)[0]
         facets.update(python_facets)
         total = len(ids)
         page_ids = ids[start : start + query.per_page] if items else []

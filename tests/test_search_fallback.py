@@ -144,7 +144,9 @@ def test_a_large_result_is_counted_paged_and_faceted_in_sql_as_in_python(
     assert _shown(in_sql) == _shown(by_ids)
     if by_ids.total:
         assert by_ids.facets["weekday"]  # counted from the schedules below the limit
-        assert "weekday" not in in_sql.facets  # left uncounted above it, as documented
+        assert by_ids.facets["language"]  # and from the JSON lists
+        # left uncounted above it, as documented
+        assert not {"weekday", "language", "accessibility"} & set(in_sql.facets)
 
 
 @pytest.mark.parametrize(("north_km", "east_km"), [(9.9, 0), (10.1, 0), (0, 9.9), (0, 10.1), (7.1, -7.0)])
@@ -167,6 +169,8 @@ def test_weekday_and_accessibility_filters_read_schedules_as_before(session: Ses
         SearchQuery(weekdays=("TH",)),
         SearchQuery(times_of_day=("evening",), themes=("liikunta",)),
         SearchQuery(accessibility=("wheelchair",)),
+        SearchQuery(accessibility=("wheelchair", "hearing"), languages=("sv", "en")),
+        SearchQuery(languages=("fi",)),
     ):
         result = search_database(session, query)
         expected = {
@@ -184,5 +188,29 @@ def _passes(service, query: SearchQuery) -> bool:  # type: ignore[no-untyped-def
         (not query.weekdays or bool(set(query.weekdays) & set(weekdays)))
         and (not query.times_of_day or bool(set(query.times_of_day) & set(times)))
         and (not query.accessibility or bool(set(query.accessibility) & features))
+        and (not query.languages or bool(set(query.languages) & set(service.languages)))
         and (not query.themes or any(t.code in query.themes for t in service.terms if t.taxonomy == "theme"))
     )
+
+
+@pytest.mark.parametrize("chunk", [500, 1])
+def test_language_and_accessibility_facets_count_each_service_once(
+    session: Session, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted in SQL from the JSON lists (a service with two places that both have a feature counts
+    once), in one statement or in chunks of ids."""
+    monkeypatch.setattr(fallback, "_ID_CHUNK", chunk)
+    ramp = make_location(session, municipality_code="398", accessibility_features=["wheelchair", "hearing"])
+    lift = make_location(session, municipality_code="398", accessibility_features=["wheelchair"])
+    plain = make_location(session, municipality_code="398", accessibility_features=[])
+    make_service(session, name_fi="Kahdessa paikassa", locations=(ramp, lift), languages=["fi", "sv"])
+    make_service(session, name_fi="Yhdessä paikassa", locations=(lift,), languages=["sv"])
+    make_service(session, name_fi="Ilman", locations=(plain,), languages=[])
+    result = search_database(session, SearchQuery(municipalities=("398",)))
+    counts = {f: {v.value: v.count for v in result.facets.get(f, [])} for f in ("language", "accessibility")}
+    assert counts == {"language": {"sv": 2, "fi": 1}, "accessibility": {"wheelchair": 2, "hearing": 1}}
+    chosen = search_database(session, SearchQuery(municipalities=("398",), languages=("sv",)))
+    assert chosen.total == 2
+    # A chosen facet still counts its alternatives (what choosing another value would give).
+    assert {v.value: v.count for v in chosen.facets["language"]} == {"sv": 2, "fi": 1}
+    assert search_database(session, SearchQuery(accessibility=("hearing",))).total == 1
