@@ -96,6 +96,7 @@ async def _load(url: str, clients: int, requests: int, warmup: int) -> dict[str,
         queue.put_nowait(QUERIES[i % len(QUERIES)])
     latencies: dict[str, list[float]] = {}
     errors = degraded = 0
+    error_kinds: dict[str, int] = {}  # status code or exception: what the errors were
     done = 0
     started = 0.0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -109,10 +110,11 @@ async def _load(url: str, clients: int, requests: int, warmup: int) -> dict[str,
                 except asyncio.QueueEmpty:
                     return
                 t0 = time.perf_counter()
+                failure = ""
                 try:
                     response = await client.get("/api/v1/search", params=params)
-                except httpx.HTTPError:
-                    response = None
+                except httpx.HTTPError as exc:
+                    response, failure = None, type(exc).__name__
                 elapsed = (time.perf_counter() - t0) * 1000
                 done += 1
                 if done == warmup:
@@ -121,6 +123,8 @@ async def _load(url: str, clients: int, requests: int, warmup: int) -> dict[str,
                     continue
                 if response is None or response.status_code != 200:
                     errors += 1
+                    failure = failure or str(response.status_code if response is not None else "")
+                    error_kinds[failure] = error_kinds.get(failure, 0) + 1
                     continue
                 if response.json().get("degraded"):
                     degraded += 1
@@ -130,7 +134,13 @@ async def _load(url: str, clients: int, requests: int, warmup: int) -> dict[str,
             started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - started
-    return {"latencies": latencies, "errors": errors, "degraded": degraded, "wall": wall}
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "error_kinds": error_kinds,
+        "degraded": degraded,
+        "wall": wall,
+    }
 
 
 def load_main(argv: list[str]) -> None:
@@ -389,6 +399,7 @@ def main(argv: list[str]) -> None:
                                 "p95": percentile(every, 0.95),
                                 "p99": percentile(every, 0.99),
                                 "errors": result["errors"],
+                                "error_kinds": result["error_kinds"],
                                 "degraded": result["degraded"],
                                 "by_kind": {k: percentile(v, 0.95) for k, v in result["latencies"].items()},
                             }
@@ -424,6 +435,12 @@ def main(argv: list[str]) -> None:
             for r in rows
         )
     )
+    failed = [r for r in rows if r["errors"]]
+    if failed:
+        print(
+            "errors (status or exception: count): "
+            + "; ".join(f"{r['engine']}/{r['clients']}: {r['error_kinds']}" for r in failed)
+        )
     print()
     print("Finnish checks (>= 5 of the first 10 names contain the expected word):")
     print(f"{'query':24} " + " ".join(f"{e:>15}" for e in engines))

@@ -49,11 +49,16 @@ from search.types import Facet, NameMatch, SearchQuery, SearchResult
 log = logging.getLogger("search")
 
 CATCH_UP_SECONDS = 10.0
+# While the standby answers, the engine is asked at most once in this many seconds (by one search;
+# the others go to the standby at once): a refused or timed-out connection per search would cost
+# more than the standby's answer, and the engine is back in use within a second of answering again.
+PROBE_SECONDS = 1.0
 RETRY_SECONDS = 300.0  # after a failed build: a full read of the catalogue is not retried per search
 # A standby whose catalogue was read this long before this process saw the outage begin is not
 # trusted (another process of the host may have noticed the same outage a little earlier).
 REUSE_SLACK_SECONDS = 120.0
 _MARKER = "standby.json"
+_RECOVERED = "engine-recovered"  # when a process of the host last saw the engine answer again
 
 
 def default_directory(database_url: str) -> Path:
@@ -94,6 +99,7 @@ class Standby:
         self._index: TantivyIndex | None = None
         self._last_catch_up = 0.0
         self._catching_up = False
+        self._last_probe = 0.0
 
     @property
     def state(self) -> str:
@@ -132,10 +138,24 @@ class Standby:
                 self._state = "idle"
         if was_ready:
             log.warning("search engine answers again; the standby index is no longer used")
-        # The engine drains the outbox now: a standby built before this must not be reused later.
-        with contextlib.suppress(OSError), self._file_lock(blocking=False) as held:
-            if held:
-                (self._directory / _MARKER).unlink(missing_ok=True)
+        # The engine drains the outbox now: a standby read before this moment must not be reused in a
+        # later outage (its watermark would skip what was drained). Said without the lock, which a
+        # build may hold: whichever process of the host sees the engine back first writes it.
+        with contextlib.suppress(OSError):
+            if self._directory.is_dir():
+                self._write_time(_RECOVERED, self._wall())
+
+    def engine_rests(self) -> bool:
+        """Whether this search should leave the engine alone (the standby answers, and the engine was
+        asked less than PROBE_SECONDS ago); otherwise this search is the probe."""
+        if self._state != "ready":
+            return False
+        with self._lock:
+            now = self._clock()
+            if now - self._last_probe < PROBE_SECONDS:
+                return True
+            self._last_probe = now
+            return False
 
     # -- answering -------------------------------------------------------------------------------
 
@@ -200,8 +220,24 @@ class Standby:
         partial.write_text(json.dumps(dataclasses.asdict(marker)))
         os.replace(partial, self._directory / _MARKER)  # readers see the old marker or the new one
 
+    def _write_time(self, name: str, value: float) -> None:
+        partial = self._directory / f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        partial.write_text(repr(value))
+        os.replace(partial, self._directory / name)
+
+    def _recovered_at(self) -> float:
+        try:
+            return float((self._directory / _RECOVERED).read_text())
+        except (OSError, ValueError):
+            return 0.0
+
     def _fresh(self, marker: _Marker | None, since_wall: float) -> bool:
-        return marker is not None and marker.snapshot_at >= since_wall - self._after - REUSE_SLACK_SECONDS
+        """Whether another process of the host built the standby for this same outage."""
+        return (
+            marker is not None
+            and marker.snapshot_at >= since_wall - self._after - REUSE_SLACK_SECONDS
+            and marker.snapshot_at > self._recovered_at()
+        )
 
     def _build(self, outage: int, since_wall: float) -> None:
         started = self._clock()
@@ -309,6 +345,8 @@ class WithStandby:
 
     def _read(self, read: Callable[[Any], Any], *, standby: bool) -> Any:
         try:
+            if self.standby.engine_rests():
+                raise Unavailable("The search engine is down; the standby index answers.")
             answer = read(self.primary)
         except Unavailable:
             self.standby.engine_failed()

@@ -101,7 +101,10 @@ def _ids(result) -> list[str]:  # type: ignore[no-untyped-def]
     return [hit.id for hit in result.items]
 
 
-def test_a_long_outage_answers_from_the_standby_as_the_engine_did(committed: Engine, tmp_path: Path) -> None:
+def test_a_long_outage_answers_from_the_standby_as_the_engine_did(
+    committed: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(standby_module, "PROBE_SECONDS", 0.0)  # every search asks the engine
     primary = Switchable(_engine_index(committed))
     before = {repr(q): _search(committed, primary, q) for q in QUERIES}
     index = WithStandby(primary, Standby(tmp_path / "standby", committed, after_seconds=0))
@@ -183,8 +186,9 @@ def test_the_processes_of_a_host_build_one_standby(
 
 
 def test_a_standby_of_an_earlier_outage_is_not_reused(
-    committed: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    committed: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(standby_module, "PROBE_SECONDS", 0.0)
     caplog.set_level(logging.WARNING, logger="search")
     primary = Switchable(_engine_index(committed))
     index = WithStandby(primary, Standby(tmp_path / "standby", committed, after_seconds=0))
@@ -192,8 +196,8 @@ def test_a_standby_of_an_earlier_outage_is_not_reused(
     _search(committed, index, QUERIES[0])
     _wait(index.standby, "ready")
     primary.down = False
-    _search(committed, index, QUERIES[0])  # back: the engine drains the outbox, the marker is void
-    assert not (tmp_path / "standby" / "standby.json").exists()
+    _search(committed, index, QUERIES[0])  # back: the engine drains the outbox, the standby is void
+    assert (tmp_path / "standby" / "engine-recovered").exists()
     primary.down = True
     _search(committed, index, QUERIES[0])
     _wait(index.standby, "ready")
@@ -215,6 +219,36 @@ def test_a_standby_that_cannot_be_built_leaves_the_database_answering(
     assert answer.degraded and answer.total == 1
     assert any("could not be built (" in r.getMessage() for r in caplog.records)
     assert index.standby.state == "failed"  # not retried on every search
+
+
+def test_the_engine_is_asked_once_a_second_while_the_standby_answers(
+    committed: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    primary = Switchable(_engine_index(committed))
+    asked: list[SearchQuery] = []
+    real_search = primary.search
+
+    def counted(query: SearchQuery):  # type: ignore[no-untyped-def]
+        asked.append(query)
+        return real_search(query)
+
+    monkeypatch.setattr(primary, "search", counted)
+    index = WithStandby(primary, Standby(tmp_path / "standby", committed, after_seconds=0))
+    primary.down = True
+    _search(committed, index, QUERIES[0])
+    _wait(index.standby, "ready")
+    asked.clear()
+    started = time.monotonic()
+    for _ in range(20):
+        assert _search(committed, index, QUERIES[1]).degraded
+    elapsed = time.monotonic() - started
+    assert 1 <= len(asked) <= 2 + int(elapsed / standby_module.PROBE_SECONDS)  # not one per search
+    primary.down = False
+    deadline = time.monotonic() + 5
+    while _search(committed, index, QUERIES[1]).degraded:  # back in use after the next probe
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert index.standby.state == "idle"
 
 
 def test_readiness_names_the_standby_state(committed: Engine, tmp_path: Path, app, client) -> None:  # type: ignore[no-untyped-def]
