@@ -346,7 +346,7 @@ class WithStandby:
     def _read(self, read: Callable[[Any], Any], *, standby: bool) -> Any:
         try:
             if self.standby.engine_rests():
-                raise Unavailable("The search engine is down; the standby index answers.")
+                raise Unavailable("The search index cannot answer right now.")  # the standby answers
             answer = read(self.primary)
         except Unavailable:
             self.standby.engine_failed()
