@@ -323,9 +323,8 @@ def _when_facets(session: Session, ids: list[uuid.UUID], known: _WhenFacets) -> 
     again); what is read here is added to it."""
     missing = [i for i in ids if i not in known]
     rows: dict[uuid.UUID, _When] = {i: _When() for i in missing}
-    ids = missing
-    for start in range(0, len(ids), _ID_CHUNK):
-        chunk = ids[start : start + _ID_CHUNK]
+    for start in range(0, len(missing), _ID_CHUNK):
+        chunk = missing[start : start + _ID_CHUNK]
         own = select(col(Schedule.service_id), *_SCHEDULE_COLUMNS).where(col(Schedule.service_id).in_(chunk))
         for row in session.execute(own):
             rows[row[0]].meetings.append(cast(ScheduleLike, row))

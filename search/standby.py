@@ -143,7 +143,7 @@ class Standby:
         # build may hold: whichever process of the host sees the engine back first writes it.
         with contextlib.suppress(OSError):
             if self._directory.is_dir():
-                self._write_time(_RECOVERED, self._wall())
+                self._replace_file(_RECOVERED, repr(self._wall()))
 
     def engine_rests(self) -> bool:
         """Whether this search should leave the engine alone (the standby answers, and the engine was
@@ -216,13 +216,12 @@ class Standby:
             return None
 
     def _write_marker(self, marker: _Marker) -> None:
-        partial = self._directory / f"{_MARKER}.{os.getpid()}.tmp"
-        partial.write_text(json.dumps(dataclasses.asdict(marker)))
-        os.replace(partial, self._directory / _MARKER)  # readers see the old marker or the new one
+        self._replace_file(_MARKER, json.dumps(dataclasses.asdict(marker)))
 
-    def _write_time(self, name: str, value: float) -> None:
+    def _replace_file(self, name: str, text: str) -> None:
+        """Write a file whole: readers see the old text or the new one, never a part."""
         partial = self._directory / f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        partial.write_text(repr(value))
+        partial.write_text(text)
         os.replace(partial, self._directory / name)
 
     def _recovered_at(self) -> float:
